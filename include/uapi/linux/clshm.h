@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * clshm.h - user ABI of the clshm driver (CrayLink-style shared memory)
+ *
+ * Two character devices per clshm instance:
+ *
+ *   /dev/clshm/0/shm  (0666)  segment API (libxp) and attach by mmap
+ *   /dev/clshm/0/ctl  (0600)  administration (clshmctl) and the daemon
+ *                             ring (clshmd)
+ *
+ * and /dev/clshm/partition/<hh> (0444) for every partition that is up.
+ *
+ * Every ioctl argument is a fixed-layout structure made of __u32 and __u64
+ * fields only; pointers travel as __u64.  Fields named "pad" and flag bits
+ * not defined here must be zero, or the ioctl fails with EINVAL.  Unknown
+ * ioctl numbers fail with ENOTTY.  All ioctls use type 0xC5.
+ *
+ * Keys and shmids are 32-bit values that name their owner partition:
+ * bits 31..24 are the owner's partition id, bits 23..0 its serial.
+ *
+ * Attaching is an mmap(2) of the shm device at file offset
+ * shmid * page size with exactly the segment's size; see
+ * Documentation/ioctl-abi.md for the whole contract.
+ */
+#ifndef _UAPI_LINUX_CLSHM_H
+#define _UAPI_LINUX_CLSHM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* ABI version: a major mismatch makes the library and the daemon fail
+ * with EPROTO; minor versions only add. */
+#define CLSHM_ABI_MAJOR		1
+#define CLSHM_ABI_MINOR		0
+
+/* Version of the kernel-to-daemon ring protocol (struct clshm_ring_hdr). */
+#define CLSHM_RING_VERSION	1
+
+#define CLSHM_IOC_TYPE		0xC5
+
+#define CLSHM_DEV_DIR		"/dev/clshm"
+#define CLSHM_CTL_PATH		"/dev/clshm/0/ctl"
+#define CLSHM_SHM_PATH		"/dev/clshm/0/shm"
+#define CLSHM_PART_DIR		"/dev/clshm/partition"
+
+#define CLSHM_MAX_PARTS		256	/* partition ids are 0..255 */
+#define CLSHM_HOSTNAME_MAX	64	/* including the terminating NUL */
+
+/* Key and shmid layout. */
+#define CLSHM_ID_PART_SHIFT	24
+#define CLSHM_ID_SERIAL_MASK	0x00ffffffu
+#define CLSHM_ID_PART(id)	((__u32)(id) >> CLSHM_ID_PART_SHIFT)
+#define CLSHM_ID_SERIAL(id)	((__u32)(id) & CLSHM_ID_SERIAL_MASK)
+#define CLSHM_ID_MAKE(part, serial) \
+	(((__u32)(part) << CLSHM_ID_PART_SHIFT) | ((__u32)(serial) & CLSHM_ID_SERIAL_MASK))
+/*
+ * Serial bit 23 of a key marks a key derived from a path (xp_ftok with a
+ * path other than a partition node).  Keys with the bit clear and a serial
+ * below the partition's mint counter were minted by CLSHM_IOC_MINTKEY; the
+ * first shmget of such a key creates the segment even without IPC_CREAT.
+ */
+#define CLSHM_KEY_PATH_BIT	0x00800000u
+
+/* Partition (driver instance) states, as in clshm_cfg.state. */
+#define CLSHM_STATE_DOWN	0	/* shut down: limits may change */
+#define CLSHM_STATE_UP		1	/* started: the segment API works */
+
+/* Partition membership states, as in clshm_part_info.state. */
+#define CLSHM_PART_DOWN		0
+#define CLSHM_PART_JOINING	1
+#define CLSHM_PART_UP		2
+#define CLSHM_PART_LEAVING	3
+
+/**
+ * struct clshm_version - driver ABI version (CLSHM_IOC_VERSION)
+ * @major: CLSHM_ABI_MAJOR of the driver
+ * @minor: CLSHM_ABI_MINOR of the driver
+ * @ring_version: CLSHM_RING_VERSION of the driver
+ * @partid: the local partition id
+ *
+ * Works on both devices, in any state.
+ */
+struct clshm_version {
+	__u32 major;
+	__u32 minor;
+	__u32 ring_version;
+	__u32 partid;
+};
+
+/**
+ * struct clshm_mintkey - mint a fresh key (CLSHM_IOC_MINTKEY)
+ * @part: in: the partition that will own the key
+ * @key: out: the new key
+ *
+ * Errors: EINVAL (@part out of range), ENOENT (@part is not up),
+ * ENOSPC (the partition's 23-bit mint space is used up), ENODEV (shut down).
+ */
+struct clshm_mintkey {
+	__u32 part;
+	__u32 key;
+};
+
+/* Flags of struct clshm_shmget; the values equal IPC_CREAT and IPC_EXCL. */
+#define CLSHM_GET_MODE_MASK	0000777u
+#define CLSHM_GET_CREAT		0001000u
+#define CLSHM_GET_EXCL		0002000u
+#define CLSHM_GET_FLAGS_ALL	(CLSHM_GET_MODE_MASK | CLSHM_GET_CREAT | CLSHM_GET_EXCL)
+
+/**
+ * struct clshm_shmget - look up or create a segment (CLSHM_IOC_SHMGET)
+ * @size: in: size in bytes; 0 looks up an existing segment of any size
+ *        (only without CLSHM_GET_CREAT)
+ * @key: in: key, or 0 (IPC_PRIVATE) for a new private segment
+ * @flags: in: CLSHM_GET_* and mode bits
+ * @shmid: out: the segment's shmid
+ * @pad: must be zero
+ *
+ * Errors: EINVAL (size 0 on create, size over the per-segment limit, or
+ * larger than the existing segment; unknown flags; nonzero pad), EEXIST,
+ * ENOENT, EACCES, ENOMEM (partition page limit), ENOSPC (segment count
+ * limit), ENODEV (shut down).
+ */
+struct clshm_shmget {
+	__u64 size;
+	__u32 key;
+	__u32 flags;
+	__u32 shmid;
+	__u32 pad;
+};
+
+/* Bits of clshm_ds.state. */
+#define CLSHM_SEG_DEST		0x1u	/* removed: key gone, freed at nattch 0 */
+#define CLSHM_SEG_AUTORMID	0x2u	/* removed at the last detach */
+#define CLSHM_SEG_DEAD		0x4u	/* torn down by force: access faults */
+
+/**
+ * struct clshm_ds - description of a segment
+ * @size: size in bytes
+ * @atime: last attach, seconds since the epoch (0: never)
+ * @dtime: last detach, seconds since the epoch (0: never)
+ * @ctime: creation or last IPC_SET, seconds since the epoch
+ * @pages_resident: pages of memory the segment holds now
+ * @key: key (0 for IPC_PRIVATE segments and after removal)
+ * @shmid: shmid
+ * @uid: owner uid
+ * @gid: owner gid
+ * @cuid: creator uid
+ * @cgid: creator gid
+ * @mode: permission bits (low 9 bits)
+ * @state: CLSHM_SEG_* bits
+ * @cpid: creator pid (in the owner partition)
+ * @lpid: pid of the last attach or detach
+ * @nattch: attaches, summed over all partitions
+ * @owner_part: owner partition id
+ */
+struct clshm_ds {
+	__u64 size;
+	__u64 atime;
+	__u64 dtime;
+	__u64 ctime;
+	__u64 pages_resident;
+	__u32 key;
+	__u32 shmid;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 mode;
+	__u32 state;
+	__u32 cpid;
+	__u32 lpid;
+	__u32 nattch;
+	__u32 owner_part;
+};
+
+/**
+ * struct clshm_stat - describe a segment (CLSHM_IOC_STAT)
+ * @shmid: in: the segment
+ * @pad: must be zero
+ * @ds: out: its description
+ *
+ * Needs read permission.  Errors: EINVAL (no such shmid), EACCES.
+ */
+struct clshm_stat {
+	__u32 shmid;
+	__u32 pad;
+	struct clshm_ds ds;
+};
+
+/**
+ * struct clshm_set - change owner and mode (CLSHM_IOC_SET)
+ * @shmid: in: the segment
+ * @uid: in: new owner uid
+ * @gid: in: new owner gid
+ * @mode: in: new mode (only the low 9 bits may be set)
+ *
+ * Allowed to the owner, the creator and CAP_SYS_ADMIN.  Errors: EINVAL
+ * (no such shmid, bad mode, uid or gid not mapped), EPERM.
+ */
+struct clshm_set {
+	__u32 shmid;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+};
+
+/* Flags of struct clshm_rmid. */
+#define CLSHM_RMID_AUTO		0x1u	/* IPC_AUTORMID: at the last detach */
+#define CLSHM_RMID_FLAGS_ALL	CLSHM_RMID_AUTO
+
+/**
+ * struct clshm_rmid - remove a segment (CLSHM_IOC_RMID)
+ * @shmid: in: the segment
+ * @flags: in: CLSHM_RMID_* flags
+ *
+ * Without flags: System V IPC_RMID (the key goes at once, the memory when
+ * the last attach goes).  With CLSHM_RMID_AUTO: remove at the last detach,
+ * or now if nothing is attached.  Allowed to the owner, the creator and
+ * CAP_SYS_ADMIN.  Errors: EINVAL, EPERM.
+ */
+struct clshm_rmid {
+	__u32 shmid;
+	__u32 flags;
+};
+
+/**
+ * struct clshm_shmdt - detach (CLSHM_IOC_SHMDT)
+ * @addr: in: start address of an attach of the calling process
+ *
+ * Errors: EINVAL (no clshm attach starts at @addr).
+ */
+struct clshm_shmdt {
+	__u64 addr;
+};
+
+/**
+ * struct clshm_info - limits and usage (CLSHM_IOC_INFO)
+ * @maxpgs: page limit of the partition (all segments together)
+ * @pages_reserved: pages reserved by live segments
+ * @pages_resident: pages of memory held by live segments
+ * @page_size: page size in bytes
+ * @maxsegs: segment count limit
+ * @segs: live segments (including removed ones still attached)
+ * @maxdpgs: daemon ring size in pages
+ * @timeout_ms: timeout for requests to daemons and partitions
+ * @partid: local partition id
+ * @state: CLSHM_STATE_*
+ * @max_serial: highest shmid serial ever used (like IPC_INFO's return)
+ * @pad: zero
+ */
+struct clshm_info {
+	__u64 maxpgs;
+	__u64 pages_reserved;
+	__u64 pages_resident;
+	__u64 page_size;
+	__u32 maxsegs;
+	__u32 segs;
+	__u32 maxdpgs;
+	__u32 timeout_ms;
+	__u32 partid;
+	__u32 state;
+	__u32 max_serial;
+	__u32 pad;
+};
+
+/**
+ * struct clshm_list - list segments (CLSHM_IOC_LIST)
+ * @buf: in: user pointer to an array of struct clshm_ds
+ * @count: in: capacity of @buf in entries; out: entries filled
+ * @start: in: first shmid serial to report (0 to start)
+ * @next: out: serial to pass as @start for the next batch, 0 when done
+ * @pad: must be zero
+ *
+ * Like SHM_STAT_ANY: reports every segment without a permission check.
+ */
+struct clshm_list {
+	__u64 buf;
+	__u32 count;
+	__u32 start;
+	__u32 next;
+	__u32 pad;
+};
+
+/**
+ * struct clshm_counters - driver counters (CLSHM_IOC_COUNTERS)
+ * @segs_live: segments that exist now
+ * @segs_created: segments created since load
+ * @segs_destroyed: segments destroyed since load
+ * @pages_pinned: pages held now (segments and daemon ring)
+ * @pages_alloc: pages allocated since load
+ * @pages_freed: pages freed since load
+ * @attaches_live: attaches (mappings) that exist now
+ * @attach_total: attaches since load
+ * @detach_total: detaches since load
+ * @faults: page faults served since load
+ * @msgs_posted: ring messages posted to the daemon
+ * @msgs_dropped: ring messages dropped (ring full or no ring)
+ * @replies: daemon replies accepted
+ * @errors: rejected input (bad ring state, bad replies, ...)
+ *
+ * pages_pinned == pages_alloc - pages_freed at every instant, and equals
+ * the pages held by live segments plus the ring while started.
+ */
+struct clshm_counters {
+	__u64 segs_live;
+	__u64 segs_created;
+	__u64 segs_destroyed;
+	__u64 pages_pinned;
+	__u64 pages_alloc;
+	__u64 pages_freed;
+	__u64 attaches_live;
+	__u64 attach_total;
+	__u64 detach_total;
+	__u64 faults;
+	__u64 msgs_posted;
+	__u64 msgs_dropped;
+	__u64 replies;
+	__u64 errors;
+};
+
+/**
+ * struct clshm_hostname - ask a partition's daemon for its host name
+ *                         (CLSHM_IOC_GETHOSTNAME)
+ * @name: in: user pointer to a buffer for the NUL-terminated name
+ * @len: in: size of that buffer (at least 1)
+ * @part: in: the partition
+ *
+ * Errors: EINVAL (bad part or len), ENOENT (partition not up), ENOTCONN
+ * (no daemon), EAGAIN (ring full), ETIMEDOUT (no answer within timeout),
+ * ENAMETOOLONG (name does not fit in @len), EINTR.
+ */
+struct clshm_hostname {
+	__u64 name;
+	__u32 len;
+	__u32 part;
+};
+
+/**
+ * struct clshm_part_info - one partition
+ * @incarnation: boot stamp of the partition (changes when it reboots)
+ * @id: partition id
+ * @state: CLSHM_PART_*
+ */
+struct clshm_part_info {
+	__u64 incarnation;
+	__u32 id;
+	__u32 state;
+};
+
+/**
+ * struct clshm_partlist - list partitions that are up (CLSHM_IOC_PARTLIST)
+ * @buf: in: user pointer to an array of struct clshm_part_info (may be 0
+ *       when @max is 0)
+ * @max: in: capacity of @buf in entries
+ * @count: out: partitions that are up (may exceed @max; only @max filled)
+ * @local: out: the local partition id
+ * @pad: must be zero
+ */
+struct clshm_partlist {
+	__u64 buf;
+	__u32 max;
+	__u32 count;
+	__u32 local;
+	__u32 pad;
+};
+
+/* Bits of clshm_cfg.mask. */
+#define CLSHM_CFG_MAXPGS	0x1u
+#define CLSHM_CFG_MAXSEGS	0x2u
+#define CLSHM_CFG_MAXDPGS	0x4u
+#define CLSHM_CFG_TIMEOUT	0x8u
+#define CLSHM_CFG_PARTID	0x10u
+#define CLSHM_CFG_ALL		0x1fu
+
+/* Limits of the settings. */
+#define CLSHM_MAXDPGS_MIN	1
+#define CLSHM_MAXDPGS_MAX	256
+#define CLSHM_TIMEOUT_MIN	10		/* ms */
+#define CLSHM_TIMEOUT_MAX	600000		/* ms */
+
+/**
+ * struct clshm_cfg - configuration (CLSHM_IOC_GETCFG, CLSHM_IOC_SETCFG)
+ * @maxpgs: page limit for all segments of the partition
+ * @mask: SETCFG in: which fields to change (CLSHM_CFG_*);
+ *        GETCFG out: CLSHM_CFG_ALL
+ * @maxsegs: segment count limit (1..16777215)
+ * @maxdpgs: daemon ring size in pages
+ * @timeout_ms: request timeout in milliseconds
+ * @partid: local partition id (0..255)
+ * @state: out: CLSHM_STATE_*; must be zero on SETCFG
+ * @daemon_pid: out: pid of the registered daemon, 0 if none; zero on SETCFG
+ * @pad: must be zero
+ *
+ * SETCFG needs CAP_SYS_ADMIN and a shut-down partition: EBUSY while
+ * started, EINVAL for values out of range.
+ */
+struct clshm_cfg {
+	__u64 maxpgs;
+	__u32 mask;
+	__u32 maxsegs;
+	__u32 maxdpgs;
+	__u32 timeout_ms;
+	__u32 partid;
+	__u32 state;
+	__u32 daemon_pid;
+	__u32 pad;
+};
+
+/**
+ * struct clshm_startup - start the partition (CLSHM_IOC_STARTUP)
+ * @flags: must be zero
+ * @pad: must be zero
+ *
+ * Allocates the daemon ring and enables the segment API.  Errors: EBUSY
+ * (already started), ENOMEM, EPERM.
+ */
+struct clshm_startup {
+	__u32 flags;
+	__u32 pad;
+};
+
+/* Flags of struct clshm_shutdown. */
+#define CLSHM_SHUTDOWN_FORCE	0x1u
+#define CLSHM_SHUTDOWN_FLAGS_ALL CLSHM_SHUTDOWN_FORCE
+
+/**
+ * struct clshm_shutdown - shut the partition down (CLSHM_IOC_SHUTDOWN)
+ * @flags: CLSHM_SHUTDOWN_FORCE: tear down attached segments too (their
+ *         mappings are zapped and later accesses get SIGBUS)
+ * @pad: must be zero
+ *
+ * Removes every segment, tells the daemon to exit and frees the ring.
+ * Errors: EBUSY (a segment is attached and no FORCE), EALREADY (already
+ * shut down), EPERM.
+ */
+struct clshm_shutdown {
+	__u32 flags;
+	__u32 pad;
+};
+
+/**
+ * struct clshm_hello - register the daemon (CLSHM_IOC_HELLO)
+ * @major: in: daemon's CLSHM_ABI_MAJOR; out: driver's
+ * @minor: in: daemon's CLSHM_ABI_MINOR; out: driver's
+ * @ring_version: in: daemon's CLSHM_RING_VERSION; out: driver's
+ * @pid: out: 0 on success; on EBUSY the pid of the registered daemon is
+ *       not reported here (use GETCFG)
+ * @partid: out: local partition id
+ * @ring_pages: out: size of the ring mapping in pages (maxdpgs)
+ * @flags: in: must be zero
+ * @pad: must be zero
+ *
+ * The file that says hello is the daemon until it is closed; one daemon
+ * per partition.  Errors: EPROTO (major or ring version mismatch), EBUSY
+ * (another daemon is registered), ENODEV (shut down), EPERM.
+ */
+struct clshm_hello {
+	__u32 major;
+	__u32 minor;
+	__u32 ring_version;
+	__u32 pid;
+	__u32 partid;
+	__u32 ring_pages;
+	__u32 flags;
+	__u32 pad;
+};
+
+/**
+ * struct clshm_reply - daemon answer to a ring request (CLSHM_IOC_REPLY)
+ * @req: in: clshm_msg.req of the request
+ * @data: in: user pointer to the answer's payload (may be 0 if @len is 0)
+ * @status: in: 0 or a positive errno for the requester
+ * @len: in: payload length (at most CLSHM_HOSTNAME_MAX)
+ *
+ * Only the registered daemon may reply.  Errors: EINVAL (bad length,
+ * payload or status), ENOENT (no such pending request; it timed out),
+ * EPERM (not the daemon).
+ */
+struct clshm_reply {
+	__u64 req;
+	__u64 data;
+	__u32 status;
+	__u32 len;
+};
+
+/* Flags of struct clshm_clear. */
+#define CLSHM_CLEAR_FORCE	0x1u	/* also tear down attached segments */
+#define CLSHM_CLEAR_FLAGS_ALL	CLSHM_CLEAR_FORCE
+
+/**
+ * struct clshm_clear - remove all segments (CLSHM_IOC_CLEAR)
+ * @flags: CLSHM_CLEAR_* flags
+ * @removed: out: number of segments removed
+ *
+ * IPC_RMID on every segment (the daemon's answer to SIGHUP).
+ */
+struct clshm_clear {
+	__u32 flags;
+	__u32 removed;
+};
+
+/* ioctls on both devices */
+#define CLSHM_IOC_VERSION	_IOR(CLSHM_IOC_TYPE, 0x00, struct clshm_version)
+#define CLSHM_IOC_INFO		_IOR(CLSHM_IOC_TYPE, 0x01, struct clshm_info)
+#define CLSHM_IOC_COUNTERS	_IOR(CLSHM_IOC_TYPE, 0x02, struct clshm_counters)
+#define CLSHM_IOC_LIST		_IOWR(CLSHM_IOC_TYPE, 0x03, struct clshm_list)
+#define CLSHM_IOC_PARTLIST	_IOWR(CLSHM_IOC_TYPE, 0x04, struct clshm_partlist)
+/* ioctls on the shm device */
+#define CLSHM_IOC_MINTKEY	_IOWR(CLSHM_IOC_TYPE, 0x10, struct clshm_mintkey)
+#define CLSHM_IOC_SHMGET	_IOWR(CLSHM_IOC_TYPE, 0x11, struct clshm_shmget)
+#define CLSHM_IOC_STAT		_IOWR(CLSHM_IOC_TYPE, 0x12, struct clshm_stat)
+#define CLSHM_IOC_SET		_IOW(CLSHM_IOC_TYPE, 0x13, struct clshm_set)
+#define CLSHM_IOC_RMID		_IOW(CLSHM_IOC_TYPE, 0x14, struct clshm_rmid)
+#define CLSHM_IOC_SHMDT		_IOW(CLSHM_IOC_TYPE, 0x15, struct clshm_shmdt)
+#define CLSHM_IOC_GETHOSTNAME	_IOW(CLSHM_IOC_TYPE, 0x16, struct clshm_hostname)
+/* ioctls on the ctl device (CAP_SYS_ADMIN) */
+#define CLSHM_IOC_GETCFG	_IOR(CLSHM_IOC_TYPE, 0x20, struct clshm_cfg)
+#define CLSHM_IOC_SETCFG	_IOW(CLSHM_IOC_TYPE, 0x21, struct clshm_cfg)
+#define CLSHM_IOC_STARTUP	_IOW(CLSHM_IOC_TYPE, 0x22, struct clshm_startup)
+#define CLSHM_IOC_SHUTDOWN	_IOW(CLSHM_IOC_TYPE, 0x23, struct clshm_shutdown)
+#define CLSHM_IOC_HELLO		_IOWR(CLSHM_IOC_TYPE, 0x24, struct clshm_hello)
+#define CLSHM_IOC_REPLY		_IOW(CLSHM_IOC_TYPE, 0x25, struct clshm_reply)
+#define CLSHM_IOC_CLEAR		_IOWR(CLSHM_IOC_TYPE, 0x26, struct clshm_clear)
+
+/*
+ * The daemon ring (protocol version CLSHM_RING_VERSION).
+ *
+ * The daemon maps the ctl device at offset 0 with exactly maxdpgs pages,
+ * PROT_READ | PROT_WRITE, MAP_SHARED.  The mapping starts with struct
+ * clshm_ring_hdr; the entries start at hdr->entries_off and there are
+ * hdr->nentries (a power of two) of hdr->entry_size bytes each.
+ *
+ * The kernel is the only producer: it writes entry (head % nentries),
+ * then publishes head + 1 with release semantics and wakes poll(2)
+ * (POLLIN).  The daemon is the only consumer: it reads head with acquire
+ * semantics, handles entries tail..head-1 (each entry's seq equals its
+ * position), then stores the new tail.  The kernel treats tail as
+ * untrusted: a tail behind head - nentries or ahead of head counts an
+ * error and the ring is treated as full.  When the ring is full,
+ * notifications are dropped and counted in hdr->dropped (the daemon then
+ * resynchronises with CLSHM_IOC_LIST); requests fail with EAGAIN.
+ * POLLHUP means the partition shut down: the daemon should exit.
+ */
+#define CLSHM_RING_MAGIC	0x474e5243u	/* "CRNG" */
+
+/**
+ * struct clshm_ring_hdr - start of the daemon ring mapping
+ * @magic: CLSHM_RING_MAGIC
+ * @version: CLSHM_RING_VERSION
+ * @entry_size: sizeof(struct clshm_msg)
+ * @nentries: number of entries, a power of two
+ * @entries_off: byte offset of the first entry
+ * @partid: local partition id
+ * @pad0: zero
+ * @pad1: zero
+ * @head: written by the kernel: next position to fill (free running)
+ * @dropped: written by the kernel: notifications dropped so far
+ * @pad2: keeps @tail in its own cache line
+ * @tail: written by the daemon: next position to read (free running)
+ */
+struct clshm_ring_hdr {
+	__u32 magic;
+	__u32 version;
+	__u32 entry_size;
+	__u32 nentries;
+	__u32 entries_off;
+	__u32 partid;
+	__u32 pad0;
+	__u32 pad1;
+	__u64 head;
+	__u64 dropped;
+	__u64 pad2[4];
+	__u64 tail;
+};
+
+/* Message types (clshm_msg.type). */
+#define CLSHM_MSG_STARTUP	1	/* partition started; arg0 = maxpgs */
+#define CLSHM_MSG_SHUTDOWN	2	/* partition shutting down: exit */
+#define CLSHM_MSG_SEG_CREATE	3	/* arg0 = size, arg1 = creator pid */
+#define CLSHM_MSG_SEG_RMID	4	/* arg0 = pid; flags = CLSHM_RMID_* */
+#define CLSHM_MSG_SEG_DESTROY	5	/* arg0 = pages freed */
+#define CLSHM_MSG_GETHOSTNAME	6	/* request: reply with the host name */
+#define CLSHM_MSG_DUMP		7	/* dump state to the log */
+#define CLSHM_MSG_CLEAR		8	/* arg0 = segments removed */
+
+/**
+ * struct clshm_msg - one ring entry (64 bytes)
+ * @seq: position of the entry in the ring (free running)
+ * @type: CLSHM_MSG_*
+ * @flags: type-specific flags
+ * @part: partition concerned (requests: the partition asked about)
+ * @shmid: segment concerned, or 0
+ * @key: key of that segment, or 0
+ * @uid: uid of the process that caused the message
+ * @req: request id to pass to CLSHM_IOC_REPLY; 0 for notifications
+ * @arg: type-specific arguments
+ */
+struct clshm_msg {
+	__u64 seq;
+	__u32 type;
+	__u32 flags;
+	__u32 part;
+	__u32 shmid;
+	__u32 key;
+	__u32 uid;
+	__u64 req;
+	__u64 arg[3];
+};
+
+#endif /* _UAPI_LINUX_CLSHM_H */
