@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# clshm top-level build.
+#
+#   make              module, library, daemon, admin command
+#   make demo         boot a guest and show clshm working
+#   make check        every test (host and guests); last line "N passed, N failed"
+#   make install      PREFIX=/usr/local DESTDIR=
+#
+# KDIR: kernel build tree for the module.  Default: the running kernel's
+# build tree if it exists, else the newest Debian amd64 headers in /usr/src.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+
+KVER ?= $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
+    KDIR := /lib/modules/$(KVER)/build
+  else
+    KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+  endif
+endif
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+export PREFIX DESTDIR
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -D_GNU_SOURCE -I$(TOP)/include -I$(TOP)/include/uapi
+export CC USER_CFLAGS TOP
+
+.PHONY: all module lib daemon ctl examples selftests install clean \
+	check demo deps
+
+all: module lib daemon ctl examples
+
+module:
+	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "No kernel build tree found (KDIR='$(KDIR)')."; \
+		echo "Install one with: apt-get install linux-headers-amd64, or run 'make deps'."; \
+		exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+
+lib:
+	$(MAKE) -C lib
+
+daemon: lib
+	$(MAKE) -C daemon
+
+ctl: lib
+	$(MAKE) -C ctl
+
+examples: lib
+	$(MAKE) -C examples
+
+selftests: lib
+	$(MAKE) -C selftests
+
+install: lib daemon ctl
+	$(MAKE) -C lib install
+	$(MAKE) -C daemon install
+	$(MAKE) -C ctl install
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	$(MAKE) -C lib clean
+	$(MAKE) -C daemon clean
+	$(MAKE) -C ctl clean
+	$(MAKE) -C examples clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+# The VM harness: deps, check, demo and the guest runner live in vm/.
+include vm/vm.mk
