@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * local.c - the local-pages backend: segment memory from kernel pages
+ *
+ * A segment's memory is a shmem file private to the driver (never
+ * visible in any filesystem).  Pages come from its page cache, so they
+ * are zeroed, refcounted, and have a mapping and an index: shared futexes
+ * (process-shared pthread mutexes) key on them exactly as on System V
+ * shm.  The driver pins every page it makes resident (one reference in
+ * the page array) until the segment's memory is released, marks the
+ * mapping unevictable, and allocates without __GFP_MOVABLE because the
+ * pages are held for the segment's whole life.
+ *
+ * Pages are made resident lazily, in fault batches, so creating a large
+ * segment costs no more than creating a small one; attach maps every
+ * resident page at once with vm_insert_pages().
+ *
+ * Locking: every function here runs under seg->pages_lock (asserted),
+ * which protects struct clshm_local_seg's page array.
+ */
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+#include "clshm.h"
+
+/**
+ * struct clshm_local_seg - backend data of one segment
+ * @shmem: the shmem file holding the memory; lives until seg_free
+ * @pages: one pinned page per resident index, NULL where not resident
+ */
+struct clshm_local_seg {
+	struct file *shmem;
+	struct page *pages[];
+};
+
+static int local_seg_init(struct clshm_seg *seg)
+{
+	struct clshm_local_seg *ls;
+	struct address_space *mapping;
+	char name[24];
+	int err;
+
+	ls = kvzalloc(struct_size(ls, pages, seg->npages), GFP_KERNEL);
+	if (!ls)
+		return -ENOMEM;
+
+	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
+	ls->shmem = shmem_file_setup(name, (loff_t)seg->npages << PAGE_SHIFT,
+				     VM_NORESERVE);
+	if (IS_ERR(ls->shmem)) {
+		err = PTR_ERR(ls->shmem);
+		goto err_free_ls;
+	}
+	mapping = ls->shmem->f_mapping;
+	mapping_set_unevictable(mapping);
+	mapping_set_gfp_mask(mapping, mapping_gfp_mask(mapping) & ~__GFP_MOVABLE);
+
+	/* Attaches map the segment file; rmap must find them in here. */
+	seg->file->f_mapping = mapping;
+	seg->bdata = ls;
+	return 0;
+
+err_free_ls:
+	kvfree(ls);
+	return err;
+}
+
+static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
+			      unsigned long nr)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+	struct address_space *mapping = ls->shmem->f_mapping;
+	unsigned long made = 0;
+	pgoff_t i;
+	int err = 0;
+
+	lockdep_assert_held(&seg->pages_lock);
+	for (i = first; i < first + nr; i++) {
+		struct page *page;
+
+		if (ls->pages[i])
+			continue;
+		page = shmem_read_mapping_page_gfp(mapping, i,
+						   mapping_gfp_mask(mapping));
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		/* Nothing writes it back; keep it from looking clean. */
+		set_page_dirty(page);
+		ls->pages[i] = page;	/* the reference we got is the pin */
+		made++;
+	}
+	seg->nr_resident += made;
+	clshm_count(seg->part, CLSHM_C_PAGES_ALLOC, made);
+	clshm_count(seg->part, CLSHM_C_PAGES_PINNED, made);
+	return err;
+}
+
+static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
+			 pgoff_t first, unsigned long nr)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+	pgoff_t i = first, end = first + nr;
+
+	lockdep_assert_held(&seg->pages_lock);
+	while (i < end) {
+		unsigned long run, left;
+		pgoff_t j;
+		int err;
+
+		if (!ls->pages[i]) {
+			i++;
+			continue;
+		}
+		for (j = i; j < end && ls->pages[j]; j++)
+			;
+		run = j - i;
+		left = run;
+		err = vm_insert_pages(vma, vma->vm_start + (i << PAGE_SHIFT),
+				      &ls->pages[i], &left);
+		if (!err) {
+			i = j;
+			continue;
+		}
+		/* -EBUSY: that page is already mapped; go on after it. */
+		if (err != -EBUSY)
+			return err;
+		i += run - left + 1;
+	}
+	return 0;
+}
+
+static void local_seg_release(struct clshm_seg *seg)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+	unsigned long freed = 0;
+	pgoff_t i;
+
+	lockdep_assert_held(&seg->pages_lock);
+	for (i = 0; i < seg->npages; i++) {
+		if (!ls->pages[i])
+			continue;
+		put_page(ls->pages[i]);
+		ls->pages[i] = NULL;
+		freed++;
+	}
+	/* No mapping remains: give the page cache back now. */
+	shmem_truncate_range(file_inode(ls->shmem), 0, (loff_t)-1);
+	seg->nr_resident = 0;
+	clshm_count(seg->part, CLSHM_C_PAGES_FREED, freed);
+	clshm_count(seg->part, CLSHM_C_PAGES_PINNED, -(s64)freed);
+}
+
+static void local_seg_free(struct clshm_seg *seg)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+
+	fput(ls->shmem);
+	kvfree(ls);
+	seg->bdata = NULL;
+}
+
+const struct clshm_backend_ops clshm_local_backend = {
+	.name = "local",
+	.seg_init = local_seg_init,
+	.seg_populate = local_seg_populate,
+	.seg_map = local_seg_map,
+	.seg_release = local_seg_release,
+	.seg_free = local_seg_free,
+};

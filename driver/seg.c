@@ -1,0 +1,838 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * seg.c - clshm segments: System V semantics, attach by mmap, detach
+ *
+ * A segment is found by key (part->keys, live keys only) or by shmid
+ * serial (part->segs, from creation until destruction).  Both are
+ * xarrays, so lookups do not depend on how many segments exist.
+ *
+ * Lifetime.  The tables own the first reference to seg->file.  Every
+ * attach is a VMA whose vm_file is seg->file, so it holds a reference
+ * too; seg->file's release (after the last VMA and the tables let go)
+ * frees the backend structures and the segment.  A segment is destroyed
+ * (taken out of the tables, memory released, tables' reference dropped)
+ * when it is removed and its last attach goes, or at once by force
+ * (shutdown --force), which first zaps every user mapping so later
+ * accesses get SIGBUS.
+ *
+ * Attach counting.  nattch counts VMAs: mmap and vm_ops->open (fork,
+ * mremap move) add one, vm_ops->close (munmap, exit, kill) takes one.
+ * An attach cannot be split (may_split) or grown (VM_DONTEXPAND), so one
+ * VMA is always one whole attach.
+ *
+ * Locking: part->lock protects the tables and all segment metadata;
+ * seg->pages_lock the resident memory.  Order: mmap_lock -> part->lock ->
+ * seg->pages_lock.  User memory is only touched with no lock held.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include "clshm.h"
+
+/* At most this many entries per CLSHM_IOC_LIST call. */
+#define CLSHM_LIST_MAX	256
+
+static const struct vm_operations_struct clshm_vm_ops;
+
+static int clshm_seg_file_release(struct inode *inode, struct file *file)
+{
+	struct clshm_seg *seg = file->private_data;
+
+	if (seg->bdata)
+		seg->part->backend->seg_free(seg);
+	mutex_destroy(&seg->pages_lock);
+	kfree(seg);
+	return 0;
+}
+
+/* The mapping file of a segment: only ever reached through VMAs. */
+static const struct file_operations clshm_seg_fops = {
+	.owner = THIS_MODULE,
+	.release = clshm_seg_file_release,
+	.llseek = noop_llseek,
+};
+
+/* ---------------------------------------------------------------------
+ * Permission and lookup helpers (part->lock held)
+ */
+
+/*
+ * System V permission check: @flag holds the wanted rwx bits in any of
+ * the owner, group and other positions; CAP_IPC_OWNER overrides.
+ */
+static bool seg_perm_ok(struct clshm_seg *seg, u32 flag)
+{
+	kuid_t euid = current_euid();
+	u32 requested = ((flag >> 6) | (flag >> 3) | flag) & 0007;
+	u32 granted = seg->mode;
+
+	lockdep_assert_held(&seg->part->lock);
+	if (uid_eq(euid, seg->cuid) || uid_eq(euid, seg->uid))
+		granted >>= 6;
+	else if (in_group_p(seg->cgid) || in_group_p(seg->gid))
+		granted >>= 3;
+	if (!(requested & ~granted & 0007))
+		return true;
+	return capable(CAP_IPC_OWNER);
+}
+
+/* May the caller change or remove the segment (IPC_SET, IPC_RMID)? */
+static bool seg_may_change(struct clshm_seg *seg)
+{
+	kuid_t euid = current_euid();
+
+	lockdep_assert_held(&seg->part->lock);
+	return uid_eq(euid, seg->uid) || uid_eq(euid, seg->cuid) ||
+	       capable(CAP_SYS_ADMIN);
+}
+
+static struct clshm_seg *seg_find(struct clshm_part *part, u32 shmid)
+{
+	lockdep_assert_held(&part->lock);
+	if (CLSHM_ID_PART(shmid) != part->partid || !CLSHM_ID_SERIAL(shmid))
+		return NULL;
+	return xa_load(&part->segs, CLSHM_ID_SERIAL(shmid));
+}
+
+/* ---------------------------------------------------------------------
+ * Create, remove, destroy (part->lock held)
+ */
+
+static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
+		      u32 *shmid)
+{
+	unsigned long npages;
+	struct clshm_seg *seg;
+	struct file *file;
+	char name[24];
+	u32 serial;
+	int err;
+
+	lockdep_assert_held(&part->lock);
+	if (!size)
+		return -EINVAL;
+	npages = (size >> PAGE_SHIFT) + !!(size & ~PAGE_MASK);
+	if (npages > part->maxpgs)
+		return -EINVAL;
+	if (part->nsegs >= part->maxsegs)
+		return -ENOSPC;
+	if (part->pages_reserved + npages > part->maxpgs)
+		return -ENOMEM;
+
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+	if (!seg)
+		return -ENOMEM;
+	seg->part = part;
+	seg->size = size;
+	seg->npages = npages;
+	seg->cuid = seg->uid = current_euid();
+	seg->cgid = seg->gid = current_egid();
+	seg->cpid = task_tgid_vnr(current);
+	seg->key = key;
+	seg->mode = mode & 0777;
+	seg->ctime = ktime_get_real_seconds();
+	mutex_init(&seg->pages_lock);
+
+	err = xa_alloc_cyclic(&part->segs, &serial, seg,
+			      XA_LIMIT(1, CLSHM_ID_SERIAL_MASK),
+			      &part->serial_next, GFP_KERNEL);
+	if (err < 0) {
+		err = err == -EBUSY ? -ENOSPC : err;
+		goto err_free_seg;
+	}
+	seg->shmid = CLSHM_ID_MAKE(part->partid, serial);
+
+	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
+	file = anon_inode_getfile(name, &clshm_seg_fops, seg, O_RDWR);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_erase_serial;
+	}
+	seg->file = file;
+	/* From here on, the file's release frees the segment. */
+
+	err = part->backend->seg_init(seg);
+	if (err)
+		goto err_put_file;
+	if (key) {
+		err = xa_insert(&part->keys, key, seg, GFP_KERNEL);
+		if (err)
+			goto err_put_file;
+	}
+
+	seg->in_table = true;
+	part->nsegs++;
+	part->pages_reserved += npages;
+	part->max_serial = max(part->max_serial, serial);
+	clshm_count(part, CLSHM_C_SEGS_LIVE, 1);
+	clshm_count(part, CLSHM_C_SEGS_CREATED, 1);
+	clshm_ring_post(part, CLSHM_MSG_SEG_CREATE, 0, seg, size, seg->cpid);
+	*shmid = seg->shmid;
+	return 0;
+
+err_put_file:
+	xa_erase(&part->segs, serial);
+	fput(file);
+	return err;
+err_erase_serial:
+	xa_erase(&part->segs, serial);
+err_free_seg:
+	mutex_destroy(&seg->pages_lock);
+	kfree(seg);
+	return err;
+}
+
+/* Take the segment out of the tables and give its memory back. */
+static void seg_destroy(struct clshm_seg *seg)
+{
+	struct clshm_part *part = seg->part;
+	unsigned long freed;
+
+	lockdep_assert_held(&part->lock);
+	if (seg->key) {
+		xa_erase(&part->keys, seg->key);
+		seg->key = 0;
+	}
+	xa_erase(&part->segs, CLSHM_ID_SERIAL(seg->shmid));
+	seg->in_table = false;
+	seg->state |= CLSHM_SEG_DEST;
+	part->nsegs--;
+	part->pages_reserved -= seg->npages;
+
+	mutex_lock(&seg->pages_lock);
+	seg->dead = true;
+	if (seg->nattch) {
+		/* Forced: nobody may reach the memory after this. */
+		seg->state |= CLSHM_SEG_DEAD;
+		unmap_mapping_range(seg->file->f_mapping, 0, 0, 1);
+	}
+	freed = seg->nr_resident;
+	part->backend->seg_release(seg);
+	mutex_unlock(&seg->pages_lock);
+
+	clshm_count(part, CLSHM_C_SEGS_LIVE, -1);
+	clshm_count(part, CLSHM_C_SEGS_DESTROYED, 1);
+	clshm_ring_post(part, CLSHM_MSG_SEG_DESTROY, 0, seg, freed, 0);
+	fput(seg->file);	/* the tables' reference */
+}
+
+/* IPC_RMID: the key goes now, the memory with the last attach. */
+static void seg_rmid(struct clshm_seg *seg)
+{
+	struct clshm_part *part = seg->part;
+
+	lockdep_assert_held(&part->lock);
+	if (seg->key) {
+		xa_erase(&part->keys, seg->key);
+		seg->key = 0;
+	}
+	seg->state |= CLSHM_SEG_DEST;
+	if (!seg->nattch)
+		seg_destroy(seg);
+}
+
+/**
+ * clshm_segs_clear - remove every segment
+ * @part: the partition (part->lock held)
+ * @force: also destroy attached segments, zapping their mappings
+ *
+ * Return: the number of segments removed.
+ */
+int clshm_segs_clear(struct clshm_part *part, bool force)
+{
+	struct clshm_seg *seg;
+	unsigned long idx;
+	int n = 0;
+
+	lockdep_assert_held(&part->lock);
+	xa_for_each(&part->segs, idx, seg) {
+		if (!(seg->state & CLSHM_SEG_DEST))
+			n++;
+		if (force)
+			seg_destroy(seg);
+		else
+			seg_rmid(seg);
+	}
+	return n;
+}
+
+/* Number of segments with at least one attach (part->lock held). */
+u32 clshm_segs_attached(struct clshm_part *part)
+{
+	struct clshm_seg *seg;
+	unsigned long idx;
+	u32 n = 0;
+
+	lockdep_assert_held(&part->lock);
+	xa_for_each(&part->segs, idx, seg)
+		n += !!seg->nattch;
+	return n;
+}
+
+/* ---------------------------------------------------------------------
+ * Attach: mmap and the VMA operations
+ */
+
+static void clshm_vm_open(struct vm_area_struct *vma)
+{
+	struct clshm_seg *seg = vma->vm_private_data;
+	struct clshm_part *part = seg->part;
+
+	mutex_lock(&part->lock);
+	seg->nattch++;
+	seg->atime = ktime_get_real_seconds();
+	seg->lpid = task_tgid_vnr(current);
+	mutex_unlock(&part->lock);
+	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
+	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
+}
+
+static void clshm_vm_close(struct vm_area_struct *vma)
+{
+	struct clshm_seg *seg = vma->vm_private_data;
+	struct clshm_part *part = seg->part;
+
+	mutex_lock(&part->lock);
+	seg->nattch--;
+	seg->dtime = ktime_get_real_seconds();
+	seg->lpid = task_tgid_vnr(current);
+	if (!seg->nattch && seg->in_table &&
+	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID))) {
+		clshm_ring_post(part, CLSHM_MSG_SEG_RMID, seg->state, seg,
+				seg->lpid, 0);
+		seg_rmid(seg);
+	}
+	mutex_unlock(&part->lock);
+	clshm_count(part, CLSHM_C_ATTACHES_LIVE, -1);
+	clshm_count(part, CLSHM_C_DETACH_TOTAL, 1);
+}
+
+/* One VMA is one attach: refuse partial munmap and mprotect. */
+static int clshm_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+/*
+ * A fault on a page that is not mapped yet: make the 64 KiB batch around
+ * it resident and map all of it, so touching a segment costs one fault
+ * per batch, not one per page.
+ */
+static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct clshm_seg *seg = vma->vm_private_data;
+	struct clshm_part *part = seg->part;
+	pgoff_t first;
+	unsigned long nr;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	int err;
+
+	if (vmf->pgoff >= seg->npages)
+		return VM_FAULT_SIGBUS;
+	first = round_down(vmf->pgoff, CLSHM_FAULT_BATCH);
+	nr = min_t(unsigned long, CLSHM_FAULT_BATCH, seg->npages - first);
+
+	mutex_lock(&seg->pages_lock);
+	if (seg->dead) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
+	err = part->backend->seg_populate(seg, first, nr);
+	if (!err)
+		err = part->backend->seg_map(seg, vma, first, nr);
+	if (err) {
+		clshm_count(part, CLSHM_C_ERRORS, 1);
+		ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	}
+out_unlock:
+	mutex_unlock(&seg->pages_lock);
+	clshm_count(part, CLSHM_C_FAULTS, 1);
+	return ret;
+}
+
+static const struct vm_operations_struct clshm_vm_ops = {
+	.open = clshm_vm_open,
+	.close = clshm_vm_close,
+	.may_split = clshm_vm_may_split,
+	.fault = clshm_vm_fault,
+};
+
+/**
+ * clshm_shm_mmap - attach a segment
+ * @file: an open shm device
+ * @vma: offset = shmid pages, length = the segment's size, MAP_SHARED
+ *
+ * Checks like shmat(2), then turns the VMA into an attach of the segment
+ * and maps every page the segment already holds.
+ */
+int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct clshm_part *part = file->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	struct clshm_seg *seg;
+	u32 want = 0444;
+	int err;
+
+	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff > U32_MAX)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		want |= 0222;
+	if (vma->vm_flags & VM_EXEC)
+		want |= 0111;
+
+	mutex_lock(&part->lock);
+	err = -ENODEV;
+	if (part->state != CLSHM_STATE_UP)
+		goto out_unlock;
+	err = -EINVAL;
+	seg = seg_find(part, vma->vm_pgoff);
+	if (!seg)
+		goto out_unlock;
+	err = -EIDRM;
+	if (seg->state & CLSHM_SEG_DEST)
+		goto out_unlock;
+	err = -EINVAL;
+	if (len != seg->npages << PAGE_SHIFT)
+		goto out_unlock;
+	err = -EACCES;
+	if (!seg_perm_ok(seg, want))
+		goto out_unlock;
+
+	/* Commit: nothing below fails. */
+	if (!(vma->vm_flags & VM_WRITE))
+		clshm_vm_flags_clear(vma, VM_MAYWRITE);
+	clshm_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
+	vma->vm_ops = &clshm_vm_ops;
+	vma->vm_private_data = seg;
+	vma_set_file(vma, seg->file);
+	vma->vm_pgoff = 0;
+	seg->nattch++;
+	seg->atime = ktime_get_real_seconds();
+	seg->lpid = task_tgid_vnr(current);
+	mutex_unlock(&part->lock);
+	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
+	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
+
+	/*
+	 * Map what is resident in one go.  A failure here only costs
+	 * faults later, so it is counted, not returned.
+	 */
+	mutex_lock(&seg->pages_lock);
+	if (!seg->dead && seg->nr_resident &&
+	    part->backend->seg_map(seg, vma, 0, seg->npages))
+		clshm_count(part, CLSHM_C_ERRORS, 1);
+	mutex_unlock(&seg->pages_lock);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+/* ---------------------------------------------------------------------
+ * ioctls of the shm device
+ */
+
+static int clshm_ioc_shmget(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_shmget a;
+	struct clshm_seg *seg;
+	u32 serial;
+	int err;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.pad || (a.flags & ~CLSHM_GET_FLAGS_ALL))
+		return -EINVAL;
+
+	mutex_lock(&part->lock);
+	err = -ENODEV;
+	if (part->state != CLSHM_STATE_UP)
+		goto out_unlock;
+	if (!a.key) {
+		err = seg_create(part, 0, a.size, a.flags, &a.shmid);
+		goto out_unlock;
+	}
+	/* Keys of other partitions: none is up in a one-partition system. */
+	err = -ENOENT;
+	if (CLSHM_ID_PART(a.key) != part->partid)
+		goto out_unlock;
+	seg = xa_load(&part->keys, a.key);
+	if (!seg) {
+		serial = CLSHM_ID_SERIAL(a.key);
+		/* A minted key creates on first use (IRIX). */
+		if ((a.flags & CLSHM_GET_CREAT) ||
+		    (!(serial & CLSHM_KEY_PATH_BIT) && serial &&
+		     serial < part->mint_next))
+			err = seg_create(part, a.key, a.size, a.flags,
+					 &a.shmid);
+		goto out_unlock;
+	}
+	err = -EEXIST;
+	if ((a.flags & CLSHM_GET_CREAT) && (a.flags & CLSHM_GET_EXCL))
+		goto out_unlock;
+	err = -EACCES;
+	if (!seg_perm_ok(seg, a.flags & CLSHM_GET_MODE_MASK))
+		goto out_unlock;
+	err = -EINVAL;
+	if (a.size > seg->size)
+		goto out_unlock;
+	a.shmid = seg->shmid;
+	err = 0;
+out_unlock:
+	mutex_unlock(&part->lock);
+	if (err)
+		return err;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static void seg_fill_ds(struct clshm_seg *seg, struct clshm_ds *ds)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	lockdep_assert_held(&seg->part->lock);
+	memset(ds, 0, sizeof(*ds));
+	ds->size = seg->size;
+	ds->atime = seg->atime;
+	ds->dtime = seg->dtime;
+	ds->ctime = seg->ctime;
+	/* A report, not a decision: no need for pages_lock. */
+	ds->pages_resident = READ_ONCE(seg->nr_resident);
+	ds->key = seg->key;
+	ds->shmid = seg->shmid;
+	ds->uid = from_kuid_munged(ns, seg->uid);
+	ds->gid = from_kgid_munged(ns, seg->gid);
+	ds->cuid = from_kuid_munged(ns, seg->cuid);
+	ds->cgid = from_kgid_munged(ns, seg->cgid);
+	ds->mode = seg->mode;
+	ds->state = seg->state;
+	ds->cpid = seg->cpid;
+	ds->lpid = seg->lpid;
+	ds->nattch = seg->nattch;
+	ds->owner_part = CLSHM_ID_PART(seg->shmid);
+}
+
+static int clshm_ioc_stat(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_stat a;
+	struct clshm_seg *seg;
+	int err;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.pad)
+		return -EINVAL;
+
+	mutex_lock(&part->lock);
+	err = -EINVAL;
+	seg = seg_find(part, a.shmid);
+	if (!seg)
+		goto out_unlock;
+	err = -EACCES;
+	if (!seg_perm_ok(seg, 0444))
+		goto out_unlock;
+	seg_fill_ds(seg, &a.ds);
+	err = 0;
+out_unlock:
+	mutex_unlock(&part->lock);
+	if (err)
+		return err;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int clshm_ioc_set(struct clshm_part *part, void __user *argp)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct clshm_seg *seg;
+	struct clshm_set a;
+	kuid_t uid;
+	kgid_t gid;
+	int err;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	uid = make_kuid(ns, a.uid);
+	gid = make_kgid(ns, a.gid);
+	if ((a.mode & ~0777u) || !uid_valid(uid) || !gid_valid(gid))
+		return -EINVAL;
+
+	mutex_lock(&part->lock);
+	err = -EINVAL;
+	seg = seg_find(part, a.shmid);
+	if (!seg)
+		goto out_unlock;
+	err = -EPERM;
+	if (!seg_may_change(seg))
+		goto out_unlock;
+	seg->uid = uid;
+	seg->gid = gid;
+	seg->mode = a.mode;
+	seg->ctime = ktime_get_real_seconds();
+	err = 0;
+out_unlock:
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+static int clshm_ioc_rmid(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_seg *seg;
+	struct clshm_rmid a;
+	int err;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags & ~CLSHM_RMID_FLAGS_ALL)
+		return -EINVAL;
+
+	mutex_lock(&part->lock);
+	err = -EINVAL;
+	seg = seg_find(part, a.shmid);
+	if (!seg)
+		goto out_unlock;
+	err = -EPERM;
+	if (!seg_may_change(seg))
+		goto out_unlock;
+	clshm_ring_post(part, CLSHM_MSG_SEG_RMID, a.flags, seg,
+			task_tgid_vnr(current), 0);
+	if ((a.flags & CLSHM_RMID_AUTO) && seg->nattch)
+		seg->state |= CLSHM_SEG_AUTORMID;
+	else
+		seg_rmid(seg);
+	err = 0;
+out_unlock:
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+static int clshm_ioc_shmdt(void __user *argp)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct clshm_shmdt a;
+	unsigned long addr, len;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.addr & ~PAGE_MASK || a.addr >= TASK_SIZE)
+		return -EINVAL;
+	addr = a.addr;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	if (!vma || vma->vm_start != addr || vma->vm_ops != &clshm_vm_ops) {
+		mmap_read_unlock(mm);
+		return -EINVAL;
+	}
+	len = vma->vm_end - vma->vm_start;
+	mmap_read_unlock(mm);
+	/*
+	 * vm_munmap() takes mmap_lock for writing itself; do_munmap() is not
+	 * exported.  Only the caller's own threads could change this range
+	 * in between, as with any munmap(2) racing an mmap(2).
+	 */
+	return vm_munmap(addr, len);
+}
+
+static int clshm_ioc_mintkey(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_mintkey a;
+	int err;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.part >= CLSHM_MAX_PARTS)
+		return -EINVAL;
+
+	mutex_lock(&part->lock);
+	err = -ENODEV;
+	if (part->state != CLSHM_STATE_UP)
+		goto out_unlock;
+	err = -ENOENT;
+	if (a.part != part->partid)
+		goto out_unlock;
+	err = -ENOSPC;
+	if (part->mint_next >= CLSHM_KEY_PATH_BIT)
+		goto out_unlock;
+	a.key = CLSHM_ID_MAKE(part->partid, part->mint_next++);
+	err = 0;
+out_unlock:
+	mutex_unlock(&part->lock);
+	if (err)
+		return err;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+long clshm_shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct clshm_part *part = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case CLSHM_IOC_SHMGET:
+		return clshm_ioc_shmget(part, argp);
+	case CLSHM_IOC_STAT:
+		return clshm_ioc_stat(part, argp);
+	case CLSHM_IOC_SET:
+		return clshm_ioc_set(part, argp);
+	case CLSHM_IOC_RMID:
+		return clshm_ioc_rmid(part, argp);
+	case CLSHM_IOC_SHMDT:
+		return clshm_ioc_shmdt(argp);
+	case CLSHM_IOC_MINTKEY:
+		return clshm_ioc_mintkey(part, argp);
+	case CLSHM_IOC_GETHOSTNAME:
+		return clshm_ring_gethostname(part, argp);
+	default:
+		return clshm_common_ioctl(part, cmd, argp);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * ioctls of both devices
+ */
+
+static int clshm_ioc_version(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_version v = {
+		.major = CLSHM_ABI_MAJOR,
+		.minor = CLSHM_ABI_MINOR,
+		.ring_version = CLSHM_RING_VERSION,
+	};
+
+	mutex_lock(&part->lock);
+	v.partid = part->partid;
+	mutex_unlock(&part->lock);
+	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int clshm_ioc_info(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_info a = { .page_size = PAGE_SIZE };
+	struct clshm_seg *seg;
+	unsigned long idx;
+
+	mutex_lock(&part->lock);
+	a.maxpgs = part->maxpgs;
+	a.pages_reserved = part->pages_reserved;
+	xa_for_each(&part->segs, idx, seg)
+		a.pages_resident += READ_ONCE(seg->nr_resident);
+	a.maxsegs = part->maxsegs;
+	a.segs = part->nsegs;
+	a.maxdpgs = part->maxdpgs;
+	a.timeout_ms = part->timeout_ms;
+	a.partid = part->partid;
+	a.state = part->state;
+	a.max_serial = part->max_serial;
+	mutex_unlock(&part->lock);
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int clshm_ioc_counters(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_counters c;
+	__u64 *out = (__u64 *)&c;
+	int i;
+
+	BUILD_BUG_ON(sizeof(c) != CLSHM_NR_COUNTERS * sizeof(__u64));
+	for (i = 0; i < CLSHM_NR_COUNTERS; i++)
+		out[i] = atomic64_read(&part->counters[i]);
+	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static int clshm_ioc_list(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_seg *seg;
+	struct clshm_list a;
+	struct clshm_ds *ds;
+	unsigned long idx;
+	u32 n = 0;
+	int err = 0;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.pad)
+		return -EINVAL;
+	a.count = min_t(u32, a.count, CLSHM_LIST_MAX);
+	ds = kvcalloc(max_t(u32, a.count, 1), sizeof(*ds), GFP_KERNEL);
+	if (!ds)
+		return -ENOMEM;
+
+	a.next = 0;
+	mutex_lock(&part->lock);
+	xa_for_each_start(&part->segs, idx, seg, max_t(u32, a.start, 1)) {
+		if (n == a.count) {
+			a.next = idx;
+			break;
+		}
+		seg_fill_ds(seg, &ds[n++]);
+	}
+	mutex_unlock(&part->lock);
+
+	a.count = n;
+	if (n && copy_to_user(u64_to_user_ptr(a.buf), ds, n * sizeof(*ds)))
+		err = -EFAULT;
+	else if (copy_to_user(argp, &a, sizeof(a)))
+		err = -EFAULT;
+	kvfree(ds);
+	return err;
+}
+
+static int clshm_ioc_partlist(struct clshm_part *part, void __user *argp)
+{
+	struct clshm_part_info info = {};
+	struct clshm_partlist a;
+	int err;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.pad)
+		return -EINVAL;
+
+	mutex_lock(&part->lock);
+	err = -ENODEV;
+	if (part->state == CLSHM_STATE_UP) {
+		info.id = part->partid;
+		info.state = CLSHM_PART_UP;
+		info.incarnation = part->incarnation;
+		a.count = 1;
+		a.local = part->partid;
+		err = 0;
+	}
+	mutex_unlock(&part->lock);
+	if (err)
+		return err;
+	if (a.max && copy_to_user(u64_to_user_ptr(a.buf), &info, sizeof(info)))
+		return -EFAULT;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+long clshm_common_ioctl(struct clshm_part *part, unsigned int cmd,
+			void __user *argp)
+{
+	switch (cmd) {
+	case CLSHM_IOC_VERSION:
+		return clshm_ioc_version(part, argp);
+	case CLSHM_IOC_INFO:
+		return clshm_ioc_info(part, argp);
+	case CLSHM_IOC_COUNTERS:
+		return clshm_ioc_counters(part, argp);
+	case CLSHM_IOC_LIST:
+		return clshm_ioc_list(part, argp);
+	case CLSHM_IOC_PARTLIST:
+		return clshm_ioc_partlist(part, argp);
+	default:
+		return -ENOTTY;
+	}
+}
