@@ -136,7 +136,7 @@ static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 	return 0;
 }
 
-static void local_seg_release(struct clshm_seg *seg)
+static void local_seg_release(struct clshm_seg *seg, bool mapped)
 {
 	struct clshm_local_seg *ls = seg->bdata;
 	unsigned long freed = 0;
@@ -150,8 +150,13 @@ static void local_seg_release(struct clshm_seg *seg)
 		ls->pages[i] = NULL;
 		freed++;
 	}
-	/* No mapping remains: give the page cache back now. */
-	shmem_truncate_range(file_inode(ls->shmem), 0, (loff_t)-1);
+	/*
+	 * With no mapping left, give the page cache back now.  Otherwise it
+	 * goes with the shmem file in seg_free, after the last VMA: truncating
+	 * a page some VMA still maps would corrupt rmap.
+	 */
+	if (!mapped)
+		shmem_truncate_range(file_inode(ls->shmem), 0, (loff_t)-1);
 	seg->nr_resident = 0;
 	clshm_count(seg->part, CLSHM_C_PAGES_FREED, freed);
 	clshm_count(seg->part, CLSHM_C_PAGES_PINNED, -(s64)freed);

@@ -31,6 +31,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/personality.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -196,6 +197,7 @@ static void seg_destroy(struct clshm_seg *seg)
 {
 	struct clshm_part *part = seg->part;
 	unsigned long freed;
+	bool mapped = seg->nattch;
 
 	lockdep_assert_held(&part->lock);
 	if (seg->key) {
@@ -210,13 +212,13 @@ static void seg_destroy(struct clshm_seg *seg)
 
 	mutex_lock(&seg->pages_lock);
 	seg->dead = true;
-	if (seg->nattch) {
-		/* Forced: nobody may reach the memory after this. */
+	if (mapped) {
+		/* Forced: later accesses fault, and faults get SIGBUS. */
 		seg->state |= CLSHM_SEG_DEAD;
 		unmap_mapping_range(seg->file->f_mapping, 0, 0, 1);
 	}
 	freed = seg->nr_resident;
-	part->backend->seg_release(seg);
+	part->backend->seg_release(seg, mapped);
 	mutex_unlock(&seg->pages_lock);
 
 	clshm_count(part, CLSHM_C_SEGS_LIVE, -1);
@@ -387,7 +389,9 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		want |= 0222;
-	if (vma->vm_flags & VM_EXEC)
+	/* As shmat(2): exec permission only when asked for, not implied. */
+	if ((vma->vm_flags & VM_EXEC) &&
+	    !(current->personality & READ_IMPLIES_EXEC))
 		want |= 0111;
 
 	mutex_lock(&part->lock);
