@@ -127,6 +127,7 @@ static void ring_fail_reqs(struct clshm_ring *ring, int status)
 void clshm_ring_free(struct clshm_part *part)
 {
 	struct clshm_ring *ring = &part->ring;
+	struct clshm_ring_hdr *hdr;
 	struct page **pages;
 	unsigned int i, n;
 
@@ -134,8 +135,7 @@ void clshm_ring_free(struct clshm_part *part)
 	spin_lock(&ring->lock);
 	pages = ring->pages;
 	n = ring->npages;
-	if (ring->hdr)
-		vunmap(ring->hdr);
+	hdr = ring->hdr;
 	ring->hdr = NULL;
 	ring->ents = NULL;
 	ring->pages = NULL;
@@ -145,6 +145,8 @@ void clshm_ring_free(struct clshm_part *part)
 	spin_unlock(&ring->lock);
 	wake_up_interruptible_all(&ring->wait);
 
+	if (hdr)
+		vunmap(hdr);
 	for (i = 0; i < n; i++)
 		__free_page(pages[i]);
 	kfree(pages);
