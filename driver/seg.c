@@ -143,8 +143,9 @@ static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
 	seg->ctime = ktime_get_real_seconds();
 	mutex_init(&seg->pages_lock);
 
+	/* The top serial is left out so no shmid reads as -1 (partition 255). */
 	err = xa_alloc_cyclic(&part->segs, &serial, seg,
-			      XA_LIMIT(1, CLSHM_ID_SERIAL_MASK),
+			      XA_LIMIT(1, CLSHM_ID_SERIAL_MASK - 1),
 			      &part->serial_next, GFP_KERNEL);
 	if (err < 0) {
 		err = err == -EBUSY ? -ENOSPC : err;
@@ -474,9 +475,12 @@ static int clshm_ioc_shmget(struct clshm_part *part, void __user *argp)
 	seg = xa_load(&part->keys, a.key);
 	if (!seg) {
 		serial = CLSHM_ID_SERIAL(a.key);
-		/* A minted key creates on first use (IRIX). */
+		/*
+		 * A minted key creates on use with a size, even without
+		 * IPC_CREAT (IRIX); with size 0 it is a plain lookup.
+		 */
 		if ((a.flags & CLSHM_GET_CREAT) ||
-		    (!(serial & CLSHM_KEY_PATH_BIT) && serial &&
+		    (a.size && !(serial & CLSHM_KEY_PATH_BIT) && serial &&
 		     serial < part->mint_next))
 			err = seg_create(part, a.key, a.size, a.flags,
 					 &a.shmid);

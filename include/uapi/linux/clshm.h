@@ -56,8 +56,10 @@
 /*
  * Serial bit 23 of a key marks a key derived from a path (xp_ftok with a
  * path other than a partition node).  Keys with the bit clear and a serial
- * below the partition's mint counter were minted by CLSHM_IOC_MINTKEY; the
- * first shmget of such a key creates the segment even without IPC_CREAT.
+ * below the partition's mint counter were minted by CLSHM_IOC_MINTKEY; a
+ * shmget with a nonzero size of such a key that names no segment creates
+ * it even without IPC_CREAT.  shmid serials stop at 0xfffffe, so no shmid
+ * is -1.
  */
 #define CLSHM_KEY_PATH_BIT	0x00800000u
 
@@ -109,7 +111,6 @@ struct clshm_mintkey {
 /**
  * struct clshm_shmget - look up or create a segment (CLSHM_IOC_SHMGET)
  * @size: in: size in bytes; 0 looks up an existing segment of any size
- *        (only without CLSHM_GET_CREAT)
  * @key: in: key, or 0 (IPC_PRIVATE) for a new private segment
  * @flags: in: CLSHM_GET_* and mode bits
  * @shmid: out: the segment's shmid
