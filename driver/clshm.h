@@ -243,7 +243,8 @@ int clshm_ring_alloc(struct clshm_part *part);
 void clshm_ring_free(struct clshm_part *part);
 void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 		     struct clshm_seg *seg, u64 arg0, u64 arg1);
-int clshm_ring_mmap(struct clshm_part *part, struct vm_area_struct *vma);
+int clshm_ring_mmap(struct clshm_part *part, struct file *file,
+		    struct vm_area_struct *vma);
 __poll_t clshm_ring_poll(struct clshm_part *part, struct file *file,
 			 poll_table *wait);
 int clshm_ring_hello(struct clshm_part *part, struct file *file,

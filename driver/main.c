@@ -343,7 +343,7 @@ static int clshm_ctl_release(struct inode *inode, struct file *file)
 
 static int clshm_ctl_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return clshm_ring_mmap(file->private_data, vma);
+	return clshm_ring_mmap(file->private_data, file, vma);
 }
 
 static __poll_t clshm_ctl_poll(struct file *file, poll_table *wait)

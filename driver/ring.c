@@ -154,15 +154,22 @@ void clshm_ring_free(struct clshm_part *part)
 	clshm_count(part, CLSHM_C_PAGES_PINNED, -(s64)n);
 }
 
-/* Put one message on the ring (ring->lock held).  0 or -EAGAIN. */
+/*
+ * Put one message on the ring (ring->lock held).  0 or -EAGAIN.
+ *
+ * The last free slot is kept for SHUTDOWN, so the daemon always learns
+ * of a shutdown even when a forced one overflows the ring with DESTROYs.
+ */
 static int ring_put(struct clshm_part *part, struct clshm_msg *msg)
 {
 	struct clshm_ring *ring = &part->ring;
-	u64 tail, used;
+	u64 tail, used, room;
 
 	lockdep_assert_held(&ring->lock);
 	if (!ring->hdr)
 		goto drop;
+	/* Whatever the daemon wrote there, head is ours. */
+	WRITE_ONCE(ring->hdr->head, ring->head);
 	tail = READ_ONCE(ring->hdr->tail);
 	used = ring->head - tail;
 	if (used > ring->nentries) {
@@ -171,7 +178,8 @@ static int ring_put(struct clshm_part *part, struct clshm_msg *msg)
 				    tail, ring->nentries, ring->head);
 		goto drop;
 	}
-	if (used == ring->nentries)
+	room = ring->nentries - (msg->type == CLSHM_MSG_SHUTDOWN ? 0 : 1);
+	if (used >= room)
 		goto drop;
 
 	msg->seq = ring->head;
@@ -238,7 +246,8 @@ void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 
 static const struct vm_operations_struct clshm_ring_vm_ops = {};
 
-int clshm_ring_mmap(struct clshm_part *part, struct vm_area_struct *vma)
+int clshm_ring_mmap(struct clshm_part *part, struct file *file,
+		    struct vm_area_struct *vma)
 {
 	unsigned long n, len = vma->vm_end - vma->vm_start;
 	int err;
@@ -249,6 +258,9 @@ int clshm_ring_mmap(struct clshm_part *part, struct vm_area_struct *vma)
 	mutex_lock(&part->lock);
 	err = -ENODEV;
 	if (!part->ring.pages)
+		goto out_unlock;
+	err = -EPERM;
+	if (part->daemon != file)
 		goto out_unlock;
 	err = -EINVAL;
 	if (len != (unsigned long)part->ring.npages << PAGE_SHIFT)
@@ -271,10 +283,13 @@ __poll_t clshm_ring_poll(struct clshm_part *part, struct file *file,
 
 	poll_wait(file, &ring->wait, wait);
 	spin_lock(&ring->lock);
-	if (ring->hup || !ring->hdr)
+	if (ring->hup || !ring->hdr) {
 		mask = EPOLLHUP;
-	else if (ring->head != READ_ONCE(ring->hdr->tail))
-		mask = EPOLLIN | EPOLLRDNORM;
+	} else {
+		WRITE_ONCE(ring->hdr->head, ring->head);
+		if (ring->head != READ_ONCE(ring->hdr->tail))
+			mask = EPOLLIN | EPOLLRDNORM;
+	}
 	spin_unlock(&ring->lock);
 	return mask;
 }

@@ -310,8 +310,10 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 	seg->lpid = task_tgid_vnr(current);
 	if (!seg->nattch && seg->in_table &&
 	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID))) {
-		clshm_ring_post(part, CLSHM_MSG_SEG_RMID, seg->state, seg,
-				seg->lpid, 0);
+		/* An explicit IPC_RMID was announced when it happened. */
+		if (!(seg->state & CLSHM_SEG_DEST))
+			clshm_ring_post(part, CLSHM_MSG_SEG_RMID,
+					CLSHM_RMID_AUTO, seg, seg->lpid, 0);
 		seg_rmid(seg);
 	}
 	mutex_unlock(&part->lock);

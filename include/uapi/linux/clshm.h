@@ -473,9 +473,11 @@ struct clshm_hello {
  * @status: in: 0 or a positive errno for the requester
  * @len: in: payload length (at most CLSHM_HOSTNAME_MAX)
  *
- * Only the registered daemon may reply.  Errors: EINVAL (bad length,
- * payload or status), ENOENT (no such pending request; it timed out),
- * EPERM (not the daemon).
+ * Only the registered daemon may reply.  With @status 0 the payload of a
+ * GETHOSTNAME answer must be at least one byte of printable ASCII without
+ * blanks (0x21..0x7e) followed by one NUL, @len counting the NUL.
+ * Errors: EINVAL (bad length, payload or status), ENOENT (no such pending
+ * request; it timed out), EPERM (not the daemon).
  */
 struct clshm_reply {
 	__u64 req;
@@ -526,8 +528,9 @@ struct clshm_clear {
 /*
  * The daemon ring (protocol version CLSHM_RING_VERSION).
  *
- * The daemon maps the ctl device at offset 0 with exactly maxdpgs pages,
- * PROT_READ | PROT_WRITE, MAP_SHARED.  The mapping starts with struct
+ * The daemon, after CLSHM_IOC_HELLO on the same file, maps the ctl device
+ * at offset 0 with exactly maxdpgs pages, PROT_READ | PROT_WRITE,
+ * MAP_SHARED (other files: EPERM).  The mapping starts with struct
  * clshm_ring_hdr; the entries start at hdr->entries_off and there are
  * hdr->nentries (a power of two) of hdr->entry_size bytes each.
  *
@@ -537,7 +540,9 @@ struct clshm_clear {
  * semantics, handles entries tail..head-1 (each entry's seq equals its
  * position), then stores the new tail.  The kernel treats tail as
  * untrusted: a tail behind head - nentries or ahead of head counts an
- * error and the ring is treated as full.  When the ring is full,
+ * error and the ring is treated as full; head is rewritten from the
+ * kernel's own copy on every post and poll.  The last free entry is kept
+ * for CLSHM_MSG_SHUTDOWN.  When the ring is full,
  * notifications are dropped and counted in hdr->dropped (the daemon then
  * resynchronises with CLSHM_IOC_LIST); requests fail with EAGAIN.
  * POLLHUP means the partition shut down: the daemon should exit.
