@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clshmctl - administer clshm
+ *
+ *   clshmctl [-j|--json] [-h|--help] [-V|--version] COMMAND [ARGS]
+ *
+ * A flat table of commands (IRIX's verbs plus status and listing); each
+ * command parses its own options.  Everything goes through the ctl device
+ * (root only); the read-only commands status and ipcs fall back to the
+ * shm device (open to all) so that anyone can look, as with ipcs(1).
+ *
+ * Text output is for people; -j gives one JSON object per command for
+ * getcfg, the limit commands, status and ipcs.  In JSON, keys and shmids
+ * are strings "0x%08x", modes are strings in octal ("0600"), everything
+ * else is a number.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "clshmctl.h"
+#include "clshm-util.h"
+#include "json.h"
+
+void errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("clshmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening the devices */
+
+static int open_failed(const char *path, int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+		errmsg("cannot open %s: %s", path, cu_open_hint(err));
+		return EX_NODRIVER;
+	case EACCES:
+	case EPERM:
+		errmsg("cannot open %s: permission denied: run clshmctl as root",
+		       path);
+		return EX_PERM;
+	default:
+		errmsg("cannot open %s: %s", path, strerror(err));
+		return EX_ERROR;
+	}
+}
+
+static int check_version(int fd)
+{
+	struct clshm_version v;
+	int err = cu_version(fd, &v);
+
+	if (!err)
+		return EX_OK;
+	if (err == -EPROTO)
+		errmsg("clshmctl speaks ABI %d.%d with ring protocol %d, the loaded clshm.ko ABI %u.%u with ring protocol %u: install the clshmctl built with the loaded module",
+		       CLSHM_ABI_MAJOR, CLSHM_ABI_MINOR, CLSHM_RING_VERSION,
+		       v.major, v.minor, v.ring_version);
+	else
+		return ioc_fail("reading the driver's version", -err);
+	return EX_ERROR;
+}
+
+int open_ctl(int *fd)
+{
+	int ret;
+
+	*fd = cu_open(CLSHM_CTL_PATH);
+	if (*fd < 0)
+		return open_failed(CLSHM_CTL_PATH, -*fd);
+	ret = check_version(*fd);
+	if (ret != EX_OK) {
+		close(*fd);
+		*fd = -1;
+	}
+	return ret;
+}
+
+/*
+ * For the commands that only look: the ctl device if we may, else the
+ * shm device (INFO, COUNTERS, LIST and PARTLIST work on both).
+ */
+static int open_any(int *fd, bool *is_ctl)
+{
+	int ret;
+
+	*is_ctl = true;
+	*fd = cu_open(CLSHM_CTL_PATH);
+	if (*fd == -EACCES || *fd == -EPERM) {
+		*is_ctl = false;
+		*fd = cu_open(CLSHM_SHM_PATH);
+		if (*fd < 0)
+			return open_failed(CLSHM_SHM_PATH, -*fd);
+	} else if (*fd < 0) {
+		return open_failed(CLSHM_CTL_PATH, -*fd);
+	}
+	ret = check_version(*fd);
+	if (ret != EX_OK) {
+		close(*fd);
+		*fd = -1;
+	}
+	return ret;
+}
+
+int ioc_fail(const char *what, int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		errmsg("%s: permission denied: run clshmctl as root", what);
+		return EX_PERM;
+	case ENOTTY:
+		errmsg("%s: the driver does not know this request: clshmctl and clshm.ko are from different versions",
+		       what);
+		return EX_ERROR;
+	case ENODEV:
+		errmsg("%s: clshm is not started: run 'clshmctl startup'",
+		       what);
+		return EX_ERROR;
+	default:
+		errmsg("%s: %s", what, strerror(err));
+		return EX_ERROR;
+	}
+}
+
+static int get_cfg(int fd, struct clshm_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (ioctl(fd, CLSHM_IOC_GETCFG, cfg) < 0)
+		return ioc_fail("reading the configuration", errno);
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Option parsing for commands that take none but -h */
+
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_getopt(const struct command *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts, int *opt)
+{
+	int o;
+
+	opterr = 0;
+	o = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (o == -1)
+		return OPT_DONE;
+	if (o == 'h') {
+		cmd_usage(cmd, false);
+		return EX_OK;
+	}
+	if (o == '?' || o == ':') {
+		if (optopt)
+			errmsg("%s: unknown option '-%c'", cmd->name, optopt);
+		else
+			errmsg("%s: unknown option '%s'", cmd->name,
+			       argv[optind - 1]);
+		cmd_usage(cmd, true);
+		return EX_USAGE;
+	}
+	*opt = o;
+	return OPT_NEXT;
+}
+
+static int no_options(const struct command *cmd, int argc, char **argv,
+		      int max_operands)
+{
+	int opt, r;
+
+	optind = 0;
+	r = cmd_getopt(cmd, argc, argv, "+h", help_only, &opt);
+	if (r != OPT_DONE)
+		return r == OPT_NEXT ? EX_USAGE : r;	/* only -h exists */
+	if (argc - optind > max_operands) {
+		errmsg("%s: too many arguments", cmd->name);
+		cmd_usage(cmd, true);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+/* Start a command that only looks: no operands, any device. */
+static int look_prologue(const struct command *cmd, int argc, char **argv,
+			 int *fd, bool *is_ctl)
+{
+	int ret = no_options(cmd, argc, argv, 0);
+
+	if (ret >= 0)
+		return ret;
+	ret = open_any(fd, is_ctl);
+	return ret == EX_OK ? -1 : ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* getcfg and the limits */
+
+struct limit {
+	const char *name;
+	unsigned int mask;
+	unsigned long long min, max;
+	const char *unit;	/* for text output, may be "" */
+	const char *json;	/* key in JSON */
+};
+
+static const struct limit limits[] = {
+	{ "maxpgs", CLSHM_CFG_MAXPGS, 1, ~0ULL, " pages", "maxpgs" },
+	{ "maxsegs", CLSHM_CFG_MAXSEGS, 1, CLSHM_ID_SERIAL_MASK, "",
+	  "maxsegs" },
+	{ "maxdpgs", CLSHM_CFG_MAXDPGS, CLSHM_MAXDPGS_MIN, CLSHM_MAXDPGS_MAX,
+	  " pages", "maxdpgs" },
+	{ "timeout", CLSHM_CFG_TIMEOUT, CLSHM_TIMEOUT_MIN, CLSHM_TIMEOUT_MAX,
+	  " ms", "timeout_ms" },
+	{ "partid", CLSHM_CFG_PARTID, 0, CLSHM_MAX_PARTS - 1, "", "partid" },
+};
+
+static unsigned long long limit_get(const struct clshm_cfg *cfg,
+				    unsigned int mask)
+{
+	switch (mask) {
+	case CLSHM_CFG_MAXPGS:
+		return cfg->maxpgs;
+	case CLSHM_CFG_MAXSEGS:
+		return cfg->maxsegs;
+	case CLSHM_CFG_MAXDPGS:
+		return cfg->maxdpgs;
+	case CLSHM_CFG_TIMEOUT:
+		return cfg->timeout_ms;
+	default:
+		return cfg->partid;
+	}
+}
+
+static void limit_set(struct clshm_cfg *cfg, unsigned int mask,
+		      unsigned long long v)
+{
+	switch (mask) {
+	case CLSHM_CFG_MAXPGS:
+		cfg->maxpgs = v;
+		break;
+	case CLSHM_CFG_MAXSEGS:
+		cfg->maxsegs = (__u32)v;
+		break;
+	case CLSHM_CFG_MAXDPGS:
+		cfg->maxdpgs = (__u32)v;
+		break;
+	case CLSHM_CFG_TIMEOUT:
+		cfg->timeout_ms = (__u32)v;
+		break;
+	default:
+		cfg->partid = (__u32)v;
+		break;
+	}
+	cfg->mask = mask;
+}
+
+static const struct limit *limit_of(unsigned int mask)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (limits[i].mask == mask)
+			return &limits[i];
+	return NULL;
+}
+
+static void range_hint(const struct limit *l)
+{
+	if (l->max == ~0ULL)
+		errmsg("%s: the driver refused the value: give at least %llu (and no more than the machine can hold)",
+		       l->name, l->min);
+	else
+		errmsg("%s: give a value from %llu to %llu%s", l->name, l->min,
+		       l->max, l->unit);
+}
+
+static int cmd_getcfg(struct ctx *c, const struct command *cmd, int argc,
+		      char **argv)
+{
+	struct clshm_cfg cfg;
+	struct json j;
+	size_t i;
+	int fd, ret;
+
+	ret = no_options(cmd, argc, argv, 0);
+	if (ret >= 0)
+		return ret;
+	ret = open_ctl(&fd);
+	if (ret != EX_OK)
+		return ret;
+	ret = get_cfg(fd, &cfg);
+	close(fd);
+	if (ret != EX_OK)
+		return ret;
+
+	if (c->json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+			json_uint(&j, limits[i].json,
+				  limit_get(&cfg, limits[i].mask));
+		json_str(&j, "state", cu_state_name(cfg.state));
+		json_uint(&j, "daemon_pid", cfg.daemon_pid);
+		json_obj_end(&j);
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		printf("%-11s %llu%s\n", limits[i].name,
+		       limit_get(&cfg, limits[i].mask), limits[i].unit);
+	printf("%-11s %s\n", "state", cu_state_name(cfg.state));
+	if (cfg.daemon_pid)
+		printf("%-11s %u\n", "daemon pid", cfg.daemon_pid);
+	else
+		printf("%-11s none\n", "daemon pid");
+	return EX_OK;
+}
+
+static int cmd_limit(struct ctx *c, const struct command *cmd, int argc,
+		     char **argv)
+{
+	const struct limit *l = limit_of(cmd->cfg_mask);
+	struct clshm_cfg cfg, set;
+	unsigned long long v = 0, old;
+	struct json j;
+	int fd, ret, err;
+
+	if (!l)
+		return EX_ERROR;	/* a command table bug */
+	ret = no_options(cmd, argc, argv, 1);
+	if (ret >= 0)
+		return ret;
+	if (optind < argc) {
+		err = cu_parse_u64(argv[optind], l->max, &v);
+		if (err == -EINVAL) {
+			errmsg("%s: '%s' is not a number", l->name,
+			       argv[optind]);
+			cmd_usage(cmd, true);
+			return EX_USAGE;
+		}
+		if (err || v < l->min) {
+			range_hint(l);
+			return EX_USAGE;
+		}
+	}
+
+	ret = open_ctl(&fd);
+	if (ret != EX_OK)
+		return ret;
+	ret = get_cfg(fd, &cfg);
+	if (ret != EX_OK)
+		goto out;
+	old = limit_get(&cfg, l->mask);
+
+	if (optind < argc) {
+		memset(&set, 0, sizeof(set));
+		limit_set(&set, l->mask, v);
+		if (ioctl(fd, CLSHM_IOC_SETCFG, &set) < 0) {
+			err = errno;
+			if (err == EBUSY) {
+				errmsg("clshm is started; limits can change only while it is shut down: run 'clshmctl shutdown' first");
+				ret = EX_BUSY;
+			} else if (err == EINVAL) {
+				range_hint(l);
+				ret = EX_ERROR;
+			} else {
+				ret = ioc_fail("changing the configuration",
+					       err);
+			}
+			goto out;
+		}
+	}
+
+	if (c->json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_uint(&j, l->json, optind < argc ? v : old);
+		if (optind < argc)
+			json_uint(&j, "was", old);
+		json_obj_end(&j);
+	} else if (optind < argc) {
+		printf("%s %llu%s (was %llu)\n", l->name, v, l->unit, old);
+	} else {
+		printf("%s %llu%s\n", l->name, old, l->unit);
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* status */
+
+struct status {
+	struct clshm_version ver;
+	struct clshm_info info;
+	struct clshm_counters cnt;
+	struct clshm_part_info parts[CLSHM_MAX_PARTS];
+	uint32_t nparts, local;
+	bool have_parts;
+	bool have_pid;
+	__u32 daemon_pid;
+};
+
+static void status_json(const struct status *s)
+{
+	const struct clshm_info *in = &s->info;
+	struct json j;
+	uint32_t i;
+	size_t k;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "state", cu_state_name(in->state));
+	json_uint(&j, "partid", in->partid);
+	if (s->have_pid)
+		json_uint(&j, "daemon_pid", s->daemon_pid);
+	else
+		json_null(&j, "daemon_pid");
+	json_obj_begin(&j, "abi");
+	json_uint(&j, "major", s->ver.major);
+	json_uint(&j, "minor", s->ver.minor);
+	json_uint(&j, "ring_version", s->ver.ring_version);
+	json_obj_end(&j);
+	json_obj_begin(&j, "limits");
+	json_uint(&j, "maxpgs", in->maxpgs);
+	json_uint(&j, "maxsegs", in->maxsegs);
+	json_uint(&j, "maxdpgs", in->maxdpgs);
+	json_uint(&j, "timeout_ms", in->timeout_ms);
+	json_obj_end(&j);
+	json_obj_begin(&j, "usage");
+	json_uint(&j, "segs", in->segs);
+	json_uint(&j, "pages_reserved", in->pages_reserved);
+	json_uint(&j, "pages_resident", in->pages_resident);
+	json_uint(&j, "page_size", in->page_size);
+	json_uint(&j, "max_serial", in->max_serial);
+	json_obj_end(&j);
+	json_obj_begin(&j, "counters");
+	for (k = 0; k < cu_ncounters; k++)
+		json_uint(&j, cu_counters[k].name,
+			  cu_counter_get(&s->cnt, &cu_counters[k]));
+	json_obj_end(&j);
+	json_arr_begin(&j, "partitions");
+	for (i = 0; i < s->nparts; i++) {
+		json_obj_begin(&j, NULL);
+		json_uint(&j, "id", s->parts[i].id);
+		json_str(&j, "state", cu_part_state_name(s->parts[i].state));
+		json_uint(&j, "incarnation", s->parts[i].incarnation);
+		json_bool(&j, "local", s->parts[i].id == s->local);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+}
+
+static void status_text(const struct status *s)
+{
+	const struct clshm_info *in = &s->info;
+	uint32_t i;
+	size_t k;
+
+	printf("clshm partition %02x: %s\n", in->partid,
+	       cu_state_name(in->state));
+	if (!s->have_pid)
+		printf("  daemon      unknown (run as root to see it)\n");
+	else if (s->daemon_pid)
+		printf("  daemon      clshmd pid %u\n", s->daemon_pid);
+	else if (in->state == CLSHM_STATE_UP)
+		printf("  daemon      not running: start it with 'clshmctl startup'\n");
+	else
+		printf("  daemon      not running\n");
+	printf("  driver      ABI %u.%u, ring protocol %u\n", s->ver.major,
+	       s->ver.minor, s->ver.ring_version);
+	printf("  limits      maxpgs %llu pages, maxsegs %u, maxdpgs %u pages, timeout %u ms\n",
+	       in->maxpgs, in->maxsegs, in->maxdpgs, in->timeout_ms);
+	printf("  segments    %u of %u (highest serial %u)\n", in->segs,
+	       in->maxsegs, in->max_serial);
+	printf("  pages       %llu reserved of %llu, %llu resident (page size %llu)\n",
+	       in->pages_reserved, in->maxpgs,
+	       in->pages_resident, in->page_size);
+	if (!s->have_parts) {
+		printf("  partitions  none (clshm is not started)\n");
+	} else {
+		printf("  partitions  %u up:", s->nparts);
+		for (i = 0; i < s->nparts; i++)
+			printf(" %02x%s%s", s->parts[i].id,
+			       s->parts[i].id == s->local ? " (local)" : "",
+			       s->parts[i].state == CLSHM_PART_UP ? "" :
+			       s->parts[i].state == CLSHM_PART_JOINING ?
+			       " (joining)" : " (leaving)");
+		printf("\n");
+	}
+	printf("counters\n");
+	for (k = 0; k < cu_ncounters; k++)
+		printf("  %-16s %llu\n", cu_counters[k].name,
+		       cu_counter_get(&s->cnt, &cu_counters[k]));
+}
+
+static int cmd_status(struct ctx *c, const struct command *cmd, int argc,
+		      char **argv)
+{
+	struct status *s;
+	struct clshm_cfg cfg;
+	bool is_ctl;
+	int fd, ret, err;
+
+	ret = look_prologue(cmd, argc, argv, &fd, &is_ctl);
+	if (ret >= 0)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errmsg("out of memory");
+		close(fd);
+		return EX_ERROR;
+	}
+	ret = EX_ERROR;
+	if (ioctl(fd, CLSHM_IOC_VERSION, &s->ver) < 0) {
+		ret = ioc_fail("reading the driver's version", errno);
+		goto out;
+	}
+	if (ioctl(fd, CLSHM_IOC_INFO, &s->info) < 0) {
+		ret = ioc_fail("reading limits and usage", errno);
+		goto out;
+	}
+	if (ioctl(fd, CLSHM_IOC_COUNTERS, &s->cnt) < 0) {
+		ret = ioc_fail("reading the counters", errno);
+		goto out;
+	}
+	if (is_ctl) {
+		memset(&cfg, 0, sizeof(cfg));
+		if (ioctl(fd, CLSHM_IOC_GETCFG, &cfg) < 0) {
+			ret = ioc_fail("reading the configuration", errno);
+			goto out;
+		}
+		s->have_pid = true;
+		s->daemon_pid = cfg.daemon_pid;
+	}
+	err = cu_partlist(fd, s->parts, CLSHM_MAX_PARTS, &s->nparts,
+			  &s->local);
+	if (!err) {
+		s->have_parts = true;
+	} else if (err != -ENODEV) {
+		ret = ioc_fail("listing partitions", -err);
+		goto out;
+	}
+
+	if (c->json)
+		status_json(s);
+	else
+		status_text(s);
+	ret = EX_OK;
+out:
+	free(s);
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* ipcs */
+
+static void ipcs_json(const struct clshm_ds *segs, size_t n)
+{
+	struct json j;
+	char buf[32];
+	size_t i;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_arr_begin(&j, "segments");
+	for (i = 0; i < n; i++) {
+		const struct clshm_ds *s = &segs[i];
+
+		json_obj_begin(&j, NULL);
+		json_hex32(&j, "key", s->key);
+		json_hex32(&j, "shmid", s->shmid);
+		json_uint(&j, "owner_part", s->owner_part);
+		json_uint(&j, "size", s->size);
+		snprintf(buf, sizeof(buf), "0%03o", s->mode & 0777);
+		json_str(&j, "mode", buf);
+		json_uint(&j, "uid", s->uid);
+		json_uint(&j, "gid", s->gid);
+		json_uint(&j, "cuid", s->cuid);
+		json_uint(&j, "cgid", s->cgid);
+		json_uint(&j, "cpid", s->cpid);
+		json_uint(&j, "lpid", s->lpid);
+		json_uint(&j, "nattch", s->nattch);
+		json_arr_begin(&j, "state");
+		if (s->state & CLSHM_SEG_DEST)
+			json_str(&j, NULL, "dest");
+		if (s->state & CLSHM_SEG_AUTORMID)
+			json_str(&j, NULL, "autormid");
+		if (s->state & CLSHM_SEG_DEAD)
+			json_str(&j, NULL, "dead");
+		json_arr_end(&j);
+		json_uint(&j, "pages_resident", s->pages_resident);
+		json_uint(&j, "atime", s->atime);
+		json_uint(&j, "dtime", s->dtime);
+		json_uint(&j, "ctime", s->ctime);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+}
+
+static void ipcs_text(const struct clshm_ds *segs, size_t n)
+{
+	char st[32];
+	size_t i;
+
+	printf("%-10s %-10s %-4s %12s %-5s %10s %6s %s\n", "key", "shmid",
+	       "part", "bytes", "perms", "uid", "nattch", "status");
+	for (i = 0; i < n; i++) {
+		const struct clshm_ds *s = &segs[i];
+
+		printf("0x%08x 0x%08x %02x   %12llu %03o   %10u %6u %s\n",
+		       s->key, s->shmid, s->owner_part, s->size,
+		       s->mode & 0777, s->uid, s->nattch,
+		       cu_seg_state(s->state, st, sizeof(st)));
+	}
+}
+
+static int cmd_ipcs(struct ctx *c, const struct command *cmd, int argc,
+		    char **argv)
+{
+	struct clshm_ds *segs;
+	bool is_ctl;
+	size_t n;
+	int fd, ret, err;
+
+	ret = look_prologue(cmd, argc, argv, &fd, &is_ctl);
+	if (ret >= 0)
+		return ret;
+	err = cu_list(fd, &segs, &n);
+	close(fd);
+	if (err == -EPROTO) {
+		errmsg("listing segments: the driver gave an inconsistent answer");
+		return EX_ERROR;
+	}
+	if (err)
+		return ioc_fail("listing segments", -err);
+	if (c->json)
+		ipcs_json(segs, n);
+	else
+		ipcs_text(segs, n);
+	free(segs);
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The command table, help, main */
+
+static int cmd_help(struct ctx *c, const struct command *cmd, int argc,
+		    char **argv);
+
+static const struct command commands[] = {
+	{ "startup", cmd_startup, "[-f|--foreground]",
+	  "start clshm and its daemon clshmd",
+	  "Enables the segment API (the driver allocates the daemon ring of\n"
+	  "maxdpgs pages) and starts 'clshmd 0', waiting until it has\n"
+	  "registered.  On a started partition without a daemon it only\n"
+	  "starts clshmd.  -f runs clshmd in the foreground in its place\n"
+	  "(for a systemd unit: ExecStart=clshmctl startup -f).\n", 0 },
+	{ "shutdown", cmd_shutdown, "[-f|--force]",
+	  "shut clshm and clshmd down",
+	  "Refused while a segment is attached: clshmctl then names the\n"
+	  "segments and the processes that hold them.  -f tears attached\n"
+	  "segments down too; their mappings go and later accesses get\n"
+	  "SIGBUS.  Waits up to 5 s for clshmd to exit.\n", 0 },
+	{ "getcfg", cmd_getcfg, "",
+	  "show the configuration",
+	  "Prints maxpgs, maxsegs, maxdpgs, timeout, partid, the state and\n"
+	  "the daemon's pid.\n", 0 },
+	{ "maxpgs", cmd_limit, "[PAGES]",
+	  "show or set the page limit of all segments",
+	  "Limits change only while clshm is shut down.\n",
+	  CLSHM_CFG_MAXPGS },
+	{ "maxsegs", cmd_limit, "[COUNT]",
+	  "show or set the segment count limit",
+	  "From 1 to 16777215.  Limits change only while clshm is shut down.\n",
+	  CLSHM_CFG_MAXSEGS },
+	{ "maxdpgs", cmd_limit, "[PAGES]",
+	  "show or set the size of the daemon ring",
+	  "From 1 to 256 pages.  Limits change only while clshm is shut down.\n",
+	  CLSHM_CFG_MAXDPGS },
+	{ "timeout", cmd_limit, "[MS]",
+	  "show or set the timeout of daemon requests",
+	  "From 10 to 600000 ms.  Limits change only while clshm is shut down.\n",
+	  CLSHM_CFG_TIMEOUT },
+	{ "partid", cmd_limit, "[ID]",
+	  "show or set the local partition id",
+	  "From 0 to 255.  Changes only while clshm is shut down.\n",
+	  CLSHM_CFG_PARTID },
+	{ "status", cmd_status, "",
+	  "show state, limits, usage and counters",
+	  "Works for every user; the daemon's pid needs root.\n", 0 },
+	{ "ipcs", cmd_ipcs, "",
+	  "list the segments (alias: list)",
+	  "One line per segment: key, shmid, owner partition, size, mode,\n"
+	  "owner uid, attaches and state (dest: removed, freed at the last\n"
+	  "detach; autormid: removed at the last detach; dead: torn down by\n"
+	  "force).  Works for every user, like ipcs(1).\n", 0 },
+	{ "list", cmd_ipcs, "", NULL, NULL, 0 },
+	{ "help", cmd_help, "[COMMAND]",
+	  "show this help, or a command's", NULL, 0 },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void cmd_usage(const struct command *cmd, bool to_stderr)
+{
+	FILE *f = to_stderr ? stderr : stdout;
+
+	fprintf(f, "Usage: clshmctl [-j] %s%s%s\n", cmd->name,
+		cmd->args[0] ? " " : "", cmd->args);
+	if (to_stderr)
+		return;
+	if (cmd->summary)
+		fprintf(f, "%c%s.\n", cmd->summary[0] - 'a' + 'A',
+			cmd->summary + 1);
+	if (cmd->help)
+		fprintf(f, "%s", cmd->help);
+}
+
+static void short_usage(void)
+{
+	fprintf(stderr, "Usage: clshmctl [-j|--json] [-h|--help] [-V|--version] COMMAND [ARGS]\n"
+		"'clshmctl help' lists the commands.\n");
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+"Usage: clshmctl [-j|--json] [-h|--help] [-V|--version] COMMAND [ARGS]\n"
+"Administer clshm, CrayLink-style shared memory.\n"
+"\n"
+"Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		char syn[64];
+
+		if (!commands[i].summary)
+			continue;
+		snprintf(syn, sizeof(syn), "%s %s", commands[i].name,
+			 commands[i].args);
+		fprintf(f, "  %-27s %s\n", syn, commands[i].summary);
+	}
+	fprintf(f,
+"\n"
+"Options:\n"
+"  -j, --json     JSON output (getcfg, the limits, status, ipcs)\n"
+"  -h, --help     show this help and exit\n"
+"  -V, --version  show the version and exit\n"
+"\n"
+"Exit status: 0 ok, 1 error, 2 usage, 3 already started, 4 busy,\n"
+"5 clshm.ko not loaded, 6 not root.  See clshmctl(8).\n");
+}
+
+static int cmd_help(struct ctx *c, const struct command *cmd, int argc,
+		    char **argv)
+{
+	const struct command *which;
+	int ret;
+
+	(void)c;
+	ret = no_options(cmd, argc, argv, 1);
+	if (ret >= 0)
+		return ret;
+	if (optind >= argc) {
+		usage(stdout);
+		return EX_OK;
+	}
+	which = find_command(argv[optind]);
+	if (!which) {
+		errmsg("no command '%s'; 'clshmctl help' lists them",
+		       argv[optind]);
+		return EX_USAGE;
+	}
+	cmd_usage(which, false);
+	return EX_OK;
+}
+
+/* Output that did not reach its reader is a failure. */
+static int flush_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		errmsg("writing the output: %s", strerror(errno));
+		if (ret == EX_OK)
+			ret = EX_ERROR;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	struct ctx c = { .json = false };
+	int o;
+
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'j':
+			c.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return flush_stdout(EX_OK);
+		case 'V':
+			printf("clshmctl (clshm) %s, ABI %d.%d, ring protocol %d\n",
+			       CLSHM_VERSION, CLSHM_ABI_MAJOR, CLSHM_ABI_MINOR,
+			       CLSHM_RING_VERSION);
+			return flush_stdout(EX_OK);
+		default:
+			if (optopt)
+				errmsg("unknown option '-%c'", optopt);
+			else
+				errmsg("unknown option '%s'", argv[optind - 1]);
+			short_usage();
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		errmsg("no command given");
+		short_usage();
+		return EX_USAGE;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
+		errmsg("unknown command '%s'", argv[optind]);
+		short_usage();
+		return EX_USAGE;
+	}
+	return flush_stdout(cmd->fn(&c, cmd, argc - optind, argv + optind));
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * clshmctl.h - internals of the clshm admin command
+ *
+ * clshmctl.c: the command table, option parsing, help, and the commands
+ * that read or set state (getcfg, the limits, status, ipcs).
+ * lifecycle.c: startup and shutdown, which also start and stop clshmd
+ * and name the processes that hold segments.
+ */
+#ifndef CLSHMCTL_H
+#define CLSHMCTL_H
+
+#include <stdbool.h>
+#include <linux/clshm.h>
+
+/* Exit status (documented in clshmctl(8)). */
+enum {
+	EX_OK = 0,
+	EX_ERROR = 1,		/* anything else that failed */
+	EX_USAGE = 2,		/* bad command line */
+	EX_STARTED = 3,		/* startup: already started with a daemon */
+	EX_BUSY = 4,		/* shutdown: segments attached; limits: started */
+	EX_NODRIVER = 5,	/* clshm.ko is not loaded */
+	EX_PERM = 6,		/* not root */
+};
+
+struct ctx {
+	bool json;
+};
+
+struct command;
+typedef int cmd_fn(struct ctx *c, const struct command *cmd, int argc,
+		   char **argv);
+
+struct command {
+	const char *name;
+	cmd_fn *fn;
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line for the command list */
+	const char *help;	/* the rest of 'clshmctl help NAME' */
+	/* limit commands: which clshm_cfg field */
+	unsigned int cfg_mask;
+};
+
+/* Messages to stderr, prefixed "clshmctl: ". */
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Open the ctl device and check the ABI version: EX_OK and *fd, or an
+ * exit status after a message.
+ */
+int open_ctl(int *fd);
+
+/* Report a failed ioctl (what: "CLSHM_IOC_..." in words): an exit status. */
+int ioc_fail(const char *what, int err);
+
+/* The synopsis (to stderr), or the whole help of a command (stdout). */
+void cmd_usage(const struct command *cmd, bool to_stderr);
+
+/*
+ * Parse a command's options (argv[0] is the command's name; set optind
+ * to 0 before the first call).  OPT_NEXT: *opt is the next option for the
+ * command to handle.  OPT_DONE: no more options, optind indexes the
+ * operands.  Anything else is an exit status: -h/--help printed the help
+ * (EX_OK), a bad option printed the synopsis (EX_USAGE).
+ */
+struct option;
+#define OPT_DONE	(-1)
+#define OPT_NEXT	(-2)
+int cmd_getopt(const struct command *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts, int *opt);
+
+int cmd_startup(struct ctx *c, const struct command *cmd, int argc,
+		char **argv);
+int cmd_shutdown(struct ctx *c, const struct command *cmd, int argc,
+		 char **argv);
+
+#endif /* CLSHMCTL_H */

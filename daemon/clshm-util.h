@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * clshm-util.h - helpers shared by clshmd and clshmctl
+ *
+ * Both programs talk to the same ctl device with the same ioctls; what
+ * they have in common lives here: opening the device with a message that
+ * says what to do when it fails, the ABI version check, listing segments
+ * and partitions in batches with the driver's answers checked, and the
+ * names of states and counters.  Functions return 0 or a negative errno;
+ * none of them prints anything.
+ */
+#ifndef CLSHM_UTIL_H
+#define CLSHM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/clshm.h>
+
+#ifndef CLSHM_VERSION
+#define CLSHM_VERSION "0.1"
+#endif
+
+/* open(2) a clshm device O_RDWR | O_CLOEXEC: a file descriptor or -errno. */
+int cu_open(const char *path);
+
+/*
+ * What an errno from opening a clshm device means, as one sentence that
+ * says what to do next ("clshm.ko is not loaded (...)"), or NULL when
+ * strerror() is all there is to say.
+ */
+const char *cu_open_hint(int err);
+
+/*
+ * CLSHM_IOC_VERSION into *v.  0 when the driver's ABI major and ring
+ * version are the ones this program was built for, -EPROTO when they
+ * differ (*v is filled in either case), another -errno when the ioctl
+ * failed.
+ */
+int cu_version(int fd, struct clshm_version *v);
+
+/*
+ * Every segment, by CLSHM_IOC_LIST in batches: *segs (malloc'ed, free it;
+ * NULL when there are none) holds *n descriptions in shmid serial order.
+ * The driver's answers are checked (a count beyond the buffer or a next
+ * serial that does not move forward is -EPROTO).
+ */
+int cu_list(int fd, struct clshm_ds **segs, size_t *n);
+
+/*
+ * The partitions that are up, by CLSHM_IOC_PARTLIST: at most max entries
+ * in buf, *n of them filled, *local the local partition id.
+ */
+int cu_partlist(int fd, struct clshm_part_info *buf, uint32_t max,
+		uint32_t *n, uint32_t *local);
+
+/* "down", "up" (clshm_cfg.state, clshm_info.state). */
+const char *cu_state_name(uint32_t state);
+/* "down", "joining", "up", "leaving" (clshm_part_info.state). */
+const char *cu_part_state_name(uint32_t state);
+/* CLSHM_SEG_* bits as "dest,autormid,dead", or "-" for none. */
+const char *cu_seg_state(uint32_t state, char *buf, size_t len);
+
+/* The fields of struct clshm_counters, in order, for printing. */
+struct cu_counter {
+	const char *name;
+	size_t off;
+};
+extern const struct cu_counter cu_counters[];
+extern const size_t cu_ncounters;
+
+static inline __u64 cu_counter_get(const struct clshm_counters *c,
+				      const struct cu_counter *f)
+{
+	return *(const __u64 *)((const char *)c + f->off);
+}
+
+/*
+ * Parse an unsigned decimal (or 0x hexadecimal) number that must fit in
+ * max: 0, or -EINVAL (not a number) or -ERANGE (above max).
+ */
+int cu_parse_u64(const char *s, unsigned long long max,
+		 unsigned long long *out);
+
+#endif /* CLSHM_UTIL_H */

@@ -1,0 +1,260 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end tests of clshmd and clshmctl inside a clshm guest (busybox
+# sh, root, clshm.ko loaded but not started: vm/run --no-start).  Needs
+# shmtool in PATH.  Prints TAP-like "ok"/"not ok" lines, the JSON outputs
+# between "JSON-BEGIN name" and "JSON-END" for the host to validate, and
+# last "N passed, N failed".
+
+LOG=/var/log/messages
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+nok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+# expect_rc WANT DESC CMD...: run CMD, keep its output in $out.
+expect_rc() {
+	want=$1 desc=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		ok "$desc"
+	else
+		nok "$desc (status $rc, expected $want)"
+		echo "$out" | sed 's/^/#   /'
+	fi
+}
+
+# has DESC PATTERN: $out matches PATTERN (grep -E).
+has() {
+	if echo "$out" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		nok "$1 (no /$2/ in output)"
+		echo "$out" | sed 's/^/#   /'
+	fi
+}
+
+# waitlog DESC PATTERN: the log shows PATTERN within 5 s.
+waitlog() {
+	i=0
+	while [ $i -lt 50 ]; do
+		grep -Eq -- "$2" $LOG 2>/dev/null && { ok "$1"; return 0; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	nok "$1 (no /$2/ in $LOG)"
+	tail -n 15 $LOG | sed 's/^/#   /'
+	return 1
+}
+
+json() {	# json NAME CMD...: show a JSON output to the host
+	echo "JSON-BEGIN $1"
+	shift
+	"$@"
+	echo "JSON-END"
+}
+
+daemon_pid() { clshmctl getcfg | sed -n 's/^daemon pid *//p'; }
+
+gone() {	# gone PID: wait up to 5 s for PID to exit
+	i=0
+	while [ $i -lt 50 ]; do
+		[ -d /proc/$1 ] || return 0
+		grep -q '^State:.*Z' /proc/$1/status 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+echo "# partition down"
+expect_rc 0 "getcfg while down" clshmctl getcfg
+has "getcfg says down" "^state +down"
+has "getcfg says no daemon" "^daemon pid +none"
+expect_rc 4 "clshmd -f while down exits 4" clshmd -f 0
+has "clshmd -f while down says how to start" "clshmctl startup"
+expect_rc 4 "clshmd (background) while down exits 4" clshmd 0
+has "background clshmd reports the error on stderr" "shut down"
+expect_rc 2 "clshmd with partition 1 is a usage error" clshmd 1
+expect_rc 2 "maxdpgs 0 is refused" clshmctl maxdpgs 0
+has "maxdpgs 0 gives the range" "from 1 to 256"
+expect_rc 2 "maxdpgs 300 is refused" clshmctl maxdpgs 300
+expect_rc 0 "maxdpgs 1 while down" clshmctl maxdpgs 1
+has "maxdpgs prints new and old" "^maxdpgs 1 pages \(was"
+expect_rc 0 "timeout 1000 while down" clshmctl timeout 1000
+json getcfg-down clshmctl -j getcfg
+expect_rc 0 "shutdown while down succeeds" clshmctl shutdown
+has "shutdown while down says so" "not started"
+json status-down clshmctl -j status
+
+echo "# startup"
+expect_rc 0 "startup" clshmctl startup
+has "startup prints the daemon pid" "clshmd pid [0-9]+"
+pid=$(daemon_pid)
+[ -n "$pid" ] && [ -d /proc/$pid ] && ok "daemon $pid runs" || nok "daemon runs (pid '$pid')"
+waitlog "daemon logs its registration" "clshmd\[$pid\]: registered for partition 00"
+waitlog "daemon logs the startup message" "clshmd\[$pid\]: partition 0 started"
+expect_rc 3 "second startup exits 3" clshmctl startup
+has "second startup names the daemon" "already started \(clshmd pid $pid\)"
+expect_rc 3 "second clshmd exits 3" clshmd 0
+has "second clshmd names the first" "already running for partition 0 \(pid $pid\)"
+expect_rc 3 "second clshmd -f exits 3" clshmd -f 0
+expect_rc 4 "maxpgs while up exits 4" clshmctl maxpgs 100
+has "maxpgs while up says shut down first" "shutdown' first"
+expect_rc 0 "maxpgs shows the value while up" clshmctl maxpgs
+
+echo "# segments"
+id1=$(shmtool create 0x7 65536)
+id2=$(shmtool create 0x8 8192)
+[ -n "$id1" ] && [ -n "$id2" ] && ok "created $id1 $id2" || nok "create segments"
+waitlog "daemon logs a creation" "segment $id1 key 0x00000007 created: 65536 bytes by uid 0 pid [0-9]+"
+expect_rc 0 "ipcs" clshmctl ipcs
+has "ipcs lists the first segment" "^0x00000007 $id1 00 +65536 600 +0 +0 -$"
+has "ipcs lists the second segment" "^0x00000008 $id2"
+json ipcs clshmctl -j ipcs
+expect_rc 0 "hostname through the daemon" shmtool hostname 0
+has "the daemon answers the host name" "^$(hostname)$"
+expect_rc 1 "hostname of a partition that is not up" shmtool hostname 5
+id4=$(shmtool create 0xa 4096)
+expect_rc 0 "rmid" shmtool rmid $id4
+waitlog "daemon logs the removal" "clshmd\[$pid\]: segment $id4 key 0x0000000a removed by uid 0 pid [0-9]+"
+waitlog "daemon logs the destruction with the old key" "clshmd\[$pid\]: segment $id4 key 0x0000000a destroyed: [0-9]+ pages freed"
+
+echo "# a hostile ring (root can map it too)"
+# Corrupt entries the driver published while the daemon was stopped.
+kill -STOP $pid
+shmtool create 0xc 4096 > /dev/null
+shmtool poke seq
+kill -CONT $pid
+waitlog "an entry with a wrong seq is skipped" "clshmd\[$pid\]: ring entry [0-9]+ carries sequence [0-9]+; skipped"
+kill -STOP $pid
+shmtool create 0xd 4096 > /dev/null
+shmtool poke type
+kill -CONT $pid
+waitlog "an entry of unknown type is skipped" "clshmd\[$pid\]: ring entry [0-9]+: unknown message type 99; skipped"
+kill -STOP $pid
+id5=$(shmtool create 0xe 4096)
+shmtool poke head
+kill -CONT $pid
+waitlog "a head far ahead is ignored" "clshmd\[$pid\]: ring head [0-9]+ does not fit tail"
+id6=$(shmtool create 0xf 4096)
+waitlog "the entry under the bad head is not lost" "clshmd\[$pid\]: segment $id5 key 0x0000000e created"
+waitlog "the daemon goes on with the next post" "clshmd\[$pid\]: segment $id6 key 0x0000000f created"
+kill -STOP $pid
+id7=$(shmtool create 0x10 4096)
+shmtool poke head2
+kill -CONT $pid
+waitlog "a head past the written entries is ignored" "clshmd\[$pid\]: ring head [0-9]+ runs ahead of the entries the driver wrote"
+waitlog "the entries before it are handled" "clshmd\[$pid\]: segment $id7 key 0x00000010 created"
+id8=$(shmtool create 0x11 4096)
+waitlog "the daemon goes on with the driver's next post" "clshmd\[$pid\]: segment $id8 key 0x00000011 created"
+expect_rc 0 "the daemon still answers" shmtool hostname 0
+for k in 0x00000010 0x00000011 0x0000000c 0x0000000d 0x0000000e 0x0000000f; do
+	shmtool rmid "$(clshmctl ipcs | awk -v k="$k" '$1 == k { print $2 }')"
+done
+[ -d /proc/$pid ] && ok "the daemon survived" || nok "the daemon survived"
+
+echo "# shutdown while attached"
+shmtool hold $id1 65536 30 > /tmp/hold.out &
+holder=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q attached /tmp/hold.out; do sleep 0.1; i=$((i + 1)); done
+expect_rc 4 "shutdown while attached exits 4" clshmctl shutdown
+has "shutdown lists the attached segment" "$id1 0x00000007 +1"
+has "shutdown names the holder" " $holder shmtool +$id1 1"
+has "shutdown suggests --force" "shutdown --force"
+json status-up clshmctl -j status
+
+echo "# signals"
+kill -USR1 $pid
+waitlog "SIGUSR1 dumps the state" "clshmd\[$pid\]: state dump \(SIGUSR1\)"
+waitlog "the dump lists the segments" "clshmd\[$pid\]: segments: 2"
+waitlog "the dump ends" "clshmd\[$pid\]: end of state dump"
+kill -HUP $pid
+waitlog "SIGHUP removes the segments" "clshmd\[$pid\]: SIGHUP: removed 2 segments"
+waitlog "daemon logs the destruction of the free one" "segment $id2 key 0x00000008 destroyed"
+expect_rc 0 "ipcs after SIGHUP" clshmctl ipcs
+has "the attached segment is marked dest" "$id1 .* dest$"
+
+echo "# daemon killed and restarted"
+kill -9 $pid
+gone $pid && ok "daemon killed" || nok "daemon killed"
+expect_rc 0 "status without a daemon" clshmctl status
+has "status says the daemon is not running" "not running: start it"
+id3=$(shmtool create 0x9 4096)
+expect_rc 0 "startup restarts the daemon" clshmctl startup
+has "startup says it restarts clshmd" "restarting clshmd"
+pid2=$(daemon_pid)
+[ -n "$pid2" ] && [ "$pid2" != "$pid" ] && ok "new daemon $pid2" || nok "new daemon (pid '$pid2')"
+waitlog "new daemon resynchronises" "clshmd\[$pid2\]: resynchronised: 2 segments"
+waitlog "new daemon handles what queued" "clshmd\[$pid2\]: segment $id3 key 0x00000009 created"
+
+echo "# ring overflow"
+kill -STOP $pid2
+n=0
+while [ $n -lt 80 ]; do shmtool create 0 4096 > /dev/null; n=$((n + 1)); done
+kill -CONT $pid2
+waitlog "daemon notices dropped messages" "clshmd\[$pid2\]: [0-9]+ messages dropped; resynchronising"
+waitlog "and resynchronises" "clshmd\[$pid2\]: resynchronised: 82 segments"
+
+echo "# forced shutdown"
+expect_rc 0 "shutdown --force" clshmctl shutdown --force
+has "shutdown --force says done" "clshm shut down"
+[ -d /proc/$pid2 ] && nok "daemon exited at shutdown" || ok "daemon exited at shutdown"
+# (with 82 segments to destroy the 32-entry ring overflows, so the daemon
+# may see the hangup rather than the SHUTDOWN message)
+waitlog "daemon logs the shutdown" "clshmd\[$pid2\]: partition 0+ (is shutting down|was shut down); exiting"
+kill $holder 2>/dev/null
+wait $holder
+expect_rc 0 "getcfg after shutdown" clshmctl getcfg
+has "down again" "^state +down"
+
+echo "# SIGTERM"
+clshmctl startup > /dev/null 2>&1
+pid=$(daemon_pid)
+kill -TERM $pid
+gone $pid && ok "SIGTERM ends the daemon" || nok "SIGTERM ends the daemon"
+waitlog "SIGTERM is logged" "clshmd\[$pid\]: SIGTERM from pid [0-9]+: exiting"
+expect_rc 0 "getcfg after SIGTERM" clshmctl getcfg
+has "the partition stays up" "^state +up"
+has "without a daemon" "^daemon pid +none"
+expect_rc 0 "shutdown without a daemon" clshmctl shutdown
+
+echo "# foreground (as under systemd)"
+clshmctl startup -f > /tmp/fg.out 2>&1 &
+fg=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q resynchronised /tmp/fg.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+out=$(cat /tmp/fg.out)
+has "startup -f runs clshmd in the foreground" "^clshmd: registered for partition 00"
+pid=$(daemon_pid)
+[ "$pid" = "$fg" ] && ok "startup -f became clshmd (pid $fg)" || nok "startup -f became clshmd ($pid != $fg)"
+kill -USR1 $fg
+sleep 1
+out=$(cat /tmp/fg.out)
+has "foreground dump goes to stdout" "^state dump \(SIGUSR1\)"
+expect_rc 0 "shutdown the foreground daemon" clshmctl shutdown
+wait $fg
+rc=$?
+[ $rc = 0 ] && ok "foreground daemon exits 0 at shutdown" || nok "foreground daemon exits 0 at shutdown ($rc)"
+
+echo "# not root"
+clshmctl startup > /dev/null 2>&1
+if su -s /bin/sh clshmtest -c true 2>/dev/null; then
+	expect_rc 6 "getcfg as a user exits 6" su -s /bin/sh clshmtest -c "clshmctl getcfg"
+	has "getcfg as a user says run as root" "run clshmctl as root"
+	expect_rc 0 "status as a user" su -s /bin/sh clshmtest -c "clshmctl status"
+	has "status as a user cannot see the daemon" "unknown \(run as root"
+	expect_rc 0 "ipcs as a user" su -s /bin/sh clshmtest -c "clshmctl ipcs"
+	expect_rc 6 "clshmd as a user exits 6" su -s /bin/sh clshmtest -c "clshmd -f 0"
+else
+	echo "# su does not work here: skipping the user tests"
+fi
+clshmctl shutdown > /dev/null 2>&1
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
