@@ -104,6 +104,13 @@ static struct clshm_seg *seg_find(struct clshm_part *part, u32 shmid)
 	return xa_load(&part->segs, CLSHM_ID_SERIAL(shmid));
 }
 
+/* Why seg_find() found nothing: no such shmid, or not started at all. */
+static int seg_find_err(struct clshm_part *part)
+{
+	lockdep_assert_held(&part->lock);
+	return part->state == CLSHM_STATE_UP ? -EINVAL : -ENODEV;
+}
+
 /* ---------------------------------------------------------------------
  * Create, remove, destroy (part->lock held)
  */
@@ -544,8 +551,8 @@ static int clshm_ioc_stat(struct clshm_part *part, void __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&part->lock);
-	err = -EINVAL;
 	seg = seg_find(part, a.shmid);
+	err = seg_find_err(part);
 	if (!seg)
 		goto out_unlock;
 	err = -EACCES;
@@ -577,8 +584,8 @@ static int clshm_ioc_set(struct clshm_part *part, void __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&part->lock);
-	err = -EINVAL;
 	seg = seg_find(part, a.shmid);
+	err = seg_find_err(part);
 	if (!seg)
 		goto out_unlock;
 	err = -EPERM;
@@ -606,8 +613,8 @@ static int clshm_ioc_rmid(struct clshm_part *part, void __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&part->lock);
-	err = -EINVAL;
 	seg = seg_find(part, a.shmid);
+	err = seg_find_err(part);
 	if (!seg)
 		goto out_unlock;
 	err = -EPERM;
