@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# VM harness targets, included by the top-level Makefile.
+# See Documentation/vm-harness.md.
+#
+#   make deps          install the Debian packages needed (root)
+#   make vm-build      everything a guest needs: the debug kernel (built
+#                      once, cached in ~/.cache/clshm), clshm.ko for each
+#                      guest kernel, user space, the base initramfs
+#   make check         deps, build, host tests, selftests in a stock and a
+#                      debug guest; the last line is "N passed, N failed"
+#   make demo          deps, build, show clshm working in a stock guest
+#
+# VM_KERNELS: the guest kernels vm-build builds for (default: stock debug).
+
+VM_KERNELS ?= stock debug
+VM_BUILD := $(TOP)/build
+
+.PHONY: deps vm-kernel vm-modules vm-userspace vm-selftests-install \
+	vm-initramfs vm-build check demo
+
+deps:
+	@bash $(TOP)/scripts/install-deps.sh
+
+vm-kernel:
+ifneq ($(filter debug,$(VM_KERNELS)),)
+	@bash $(TOP)/vm/build-kernel >/dev/null
+endif
+
+vm-modules: vm-kernel
+	@for k in $(VM_KERNELS); do \
+		bash $(TOP)/vm/build-module $$k >/dev/null || exit 1; done
+
+vm-userspace: lib daemon ctl examples selftests
+
+# The selftests helper's install target puts run.sh and the test binaries
+# in DESTDIR/opt/clshm/selftests.
+vm-selftests-install: selftests
+	@rm -rf $(VM_BUILD)/vm/selftests-root
+	@if $(MAKE) -s -C $(TOP)/selftests -n install >/dev/null 2>&1; then \
+		$(MAKE) -s -C $(TOP)/selftests install \
+			DESTDIR=$(VM_BUILD)/vm/selftests-root; \
+	else \
+		echo "selftests/Makefile has no install target yet:" \
+			"the guests will have no selftests"; \
+	fi
+
+vm-initramfs: vm-userspace vm-selftests-install
+	@bash $(TOP)/vm/mkinitramfs >/dev/null
+
+vm-build: vm-modules vm-initramfs
+
+# Sequenced in the recipes (not as prerequisites) so that "make -j" still
+# installs the packages before building anything.
+check:
+	@bash $(TOP)/scripts/install-deps.sh
+	@bash $(TOP)/vm/check
+
+demo:
+	@bash $(TOP)/scripts/install-deps.sh
+	@$(MAKE) -s --no-print-directory vm-modules lib daemon ctl examples VM_KERNELS=stock
+	@bash $(TOP)/vm/run --kernel stock --copy $(TOP)/vm/demo.sh:/tmp/demo.sh -- sh /tmp/demo.sh
