@@ -124,31 +124,31 @@ expect_rc 0 "rmid" shmtool rmid $id4
 waitlog "daemon logs the removal" "clshmd\[$pid\]: segment $id4 key 0x0000000a removed by uid 0 pid [0-9]+"
 waitlog "daemon logs the destruction with the old key" "clshmd\[$pid\]: segment $id4 key 0x0000000a destroyed: [0-9]+ pages freed"
 
-echo "# a hostile ring (root can map it too)"
+echo "# a hostile ring (written through the stopped daemon's memory)"
 # Corrupt entries the driver published while the daemon was stopped.
 kill -STOP $pid
 shmtool create 0xc 4096 > /dev/null
-shmtool poke seq
+shmtool poke seq $pid
 kill -CONT $pid
 waitlog "an entry with a wrong seq is skipped" "clshmd\[$pid\]: ring entry [0-9]+ carries sequence [0-9]+; skipped"
 kill -STOP $pid
 shmtool create 0xd 4096 > /dev/null
-shmtool poke type
+shmtool poke type $pid
 kill -CONT $pid
 waitlog "an entry of unknown type is skipped" "clshmd\[$pid\]: ring entry [0-9]+: unknown message type 99; skipped"
 kill -STOP $pid
 id5=$(shmtool create 0xe 4096)
-shmtool poke head
+shmtool poke head $pid
 kill -CONT $pid
-waitlog "a head far ahead is ignored" "clshmd\[$pid\]: ring head [0-9]+ does not fit tail"
+# The driver rewrites head from its own copy on every post and poll, so
+# the daemon never acts on the bogus value: nothing may be lost.
 id6=$(shmtool create 0xf 4096)
 waitlog "the entry under the bad head is not lost" "clshmd\[$pid\]: segment $id5 key 0x0000000e created"
 waitlog "the daemon goes on with the next post" "clshmd\[$pid\]: segment $id6 key 0x0000000f created"
 kill -STOP $pid
 id7=$(shmtool create 0x10 4096)
-shmtool poke head2
+shmtool poke head2 $pid
 kill -CONT $pid
-waitlog "a head past the written entries is ignored" "clshmd\[$pid\]: ring head [0-9]+ runs ahead of the entries the driver wrote"
 waitlog "the entries before it are handled" "clshmd\[$pid\]: segment $id7 key 0x00000010 created"
 id8=$(shmtool create 0x11 4096)
 waitlog "the daemon goes on with the driver's next post" "clshmd\[$pid\]: segment $id8 key 0x00000011 created"

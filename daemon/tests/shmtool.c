@@ -7,8 +7,9 @@
  *   shmtool hold SHMID SIZE SECS    attach, touch every page, sleep
  *   shmtool rmid SHMID [auto]
  *   shmtool hostname [PART]         prints the host name the daemon gives
- *   shmtool poke seq|type|head|head2
- *                                   plays a hostile ring writer: gives the
+ *   shmtool poke seq|type|head|head2 PID
+ *                                   plays a hostile ring writer in the
+ *                                   stopped daemon PID's memory: gives the
  *                                   last entry a wrong seq or an unknown
  *                                   type, moves head far ahead, or two
  *                                   entries past what the driver wrote
@@ -16,6 +17,7 @@
  * Exit status: 0, or 1 with the errno's name on stderr.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,39 +35,70 @@ static int fail(const char *what)
 	return 1;
 }
 
-static int poke(const char *what)
+/* Where the daemon @pid has the ring mapped: the ctl device in its maps. */
+static unsigned long ring_addr(const char *pid)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	struct clshm_ring_hdr *h;
-	struct clshm_msg *m;
-	struct clshm_cfg cfg = { 0 };
-	__u64 head;
-	size_t len;
+	char path[64], line[512];
+	unsigned long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, CLSHM_CTL_PATH) &&
+		    sscanf(line, "%lx-", &start) == 1)
+			break;
+	fclose(f);
+	return start;
+}
+
+/*
+ * Only the daemon may map the ring, so a hostile ring writer goes
+ * through the stopped daemon's memory (/proc/PID/mem, as root).
+ */
+static int poke(const char *what, const char *pid)
+{
+	struct clshm_ring_hdr h;
+	struct clshm_msg m;
+	unsigned long base;
+	char path[64];
+	off_t at;
 	int fd;
 
-	fd = open(CLSHM_CTL_PATH, O_RDWR | O_CLOEXEC);
+	base = ring_addr(pid);
+	if (!base) {
+		errno = ENOENT;
+		return fail("the daemon's ring mapping");
+	}
+	snprintf(path, sizeof(path), "/proc/%s/mem", pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return fail(CLSHM_CTL_PATH);
-	if (ioctl(fd, CLSHM_IOC_GETCFG, &cfg) < 0)
-		return fail("GETCFG");
-	len = (size_t)cfg.maxdpgs * page;
-	h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (h == MAP_FAILED)
-		return fail("mmap");
+		return fail(path);
+	if (pread(fd, &h, sizeof(h), (off_t)base) != sizeof(h))
+		return fail("read the ring header");
 	/* The last entry the driver published (the daemon is stopped). */
-	head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-	m = (struct clshm_msg *)((char *)h + h->entries_off) +
-	    ((head - 1) & (h->nentries - 1));
+	at = (off_t)(base + h.entries_off +
+		     ((h.head - 1) & (h.nentries - 1)) * sizeof(m));
+	if (pread(fd, &m, sizeof(m), at) != sizeof(m))
+		return fail("read the entry");
 	if (!strcmp(what, "seq"))
-		m->seq += 12345;
+		m.seq += 12345;
 	else if (!strcmp(what, "type"))
-		m->type = 99;
+		m.type = 99;
 	else if (!strcmp(what, "head"))
-		__atomic_store_n(&h->head, head + 1000000, __ATOMIC_RELEASE);
+		h.head += 1000000;
 	else if (!strcmp(what, "head2"))
-		__atomic_store_n(&h->head, head + 2, __ATOMIC_RELEASE);
+		h.head += 2;
 	else
 		return 2;
+	if (pwrite(fd, &m, sizeof(m), at) != sizeof(m) ||
+	    pwrite(fd, &h.head, sizeof(h.head),
+		   (off_t)(base + offsetof(struct clshm_ring_hdr, head))) !=
+	    sizeof(h.head))
+		return fail("write the ring");
+	close(fd);
 	return 0;
 }
 
@@ -78,8 +111,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: shmtool create|hold|rmid|hostname ...\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "poke") && argc == 3)
-		return poke(argv[2]);
+	if (!strcmp(argv[1], "poke") && argc == 4)
+		return poke(argv[2], argv[3]);
 	fd = open(CLSHM_SHM_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return fail(CLSHM_SHM_PATH);
