@@ -6,6 +6,7 @@
 #   make demo         boot a guest and show clshm working
 #   make check        every test (host and guests); last line "N passed, N failed"
 #   make install      PREFIX=/usr/local DESTDIR=
+#   make install-module   clshm.ko into /lib/modules/<kernel>/updates (modprobe)
 #
 # KDIR: kernel build tree for the module.  Default: the running kernel's
 # build tree if it exists, else the newest Debian amd64 headers in /usr/src.
@@ -31,8 +32,8 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -D_GNU_SOURCE -I$(TOP)/include -I$(TOP)/include/uapi
 export CC USER_CFLAGS TOP
 
-.PHONY: all module lib daemon ctl examples selftests install clean \
-	check demo deps
+.PHONY: all module lib daemon ctl examples selftests install install-module \
+	clean check demo deps
 
 all: module lib daemon ctl examples
 
@@ -62,6 +63,9 @@ install: lib daemon ctl
 	$(MAKE) -C lib install
 	$(MAKE) -C daemon install
 	$(MAKE) -C ctl install
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null

@@ -18,7 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export PATH
 
-ALL="abi api_errno perms lifecycle limits daemon unload.sh"
+# xp_test: the library's own tests (lib/tests), whose device cases skip on
+# the host.
+ALL="abi api_errno perms lifecycle limits daemon xp_test unload.sh"
 [ $# -gt 0 ] && ALL="$*"
 
 tmp=$(mktemp -d /tmp/clshm-run.XXXXXX) || exit 1

@@ -516,7 +516,7 @@ struct clshm_clear {
 #define CLSHM_IOC_RMID		_IOW(CLSHM_IOC_TYPE, 0x14, struct clshm_rmid)
 #define CLSHM_IOC_SHMDT		_IOW(CLSHM_IOC_TYPE, 0x15, struct clshm_shmdt)
 #define CLSHM_IOC_GETHOSTNAME	_IOW(CLSHM_IOC_TYPE, 0x16, struct clshm_hostname)
-/* ioctls on the ctl device (CAP_SYS_ADMIN) */
+/* ioctls on the ctl device (all but GETCFG need CAP_SYS_ADMIN) */
 #define CLSHM_IOC_GETCFG	_IOR(CLSHM_IOC_TYPE, 0x20, struct clshm_cfg)
 #define CLSHM_IOC_SETCFG	_IOW(CLSHM_IOC_TYPE, 0x21, struct clshm_cfg)
 #define CLSHM_IOC_STARTUP	_IOW(CLSHM_IOC_TYPE, 0x22, struct clshm_startup)
