@@ -15,8 +15,10 @@
  * segment costs no more than creating a small one; attach maps every
  * resident page at once with vm_insert_pages().
  *
- * Locking: every function here runs under seg->pages_lock (asserted),
- * which protects struct clshm_local_seg's page array.
+ * Locking: populate, map and release run under seg->pages_lock
+ * (asserted), which protects struct clshm_local_seg's page chunks; init
+ * and free run before the segment is published and after its last
+ * reference.
  */
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -28,26 +30,36 @@
 
 #include "clshm.h"
 
+/* Page pointers per chunk: one page of pointers maps 2 MiB of memory. */
+#define LOCAL_CHUNK_PAGES	(PAGE_SIZE / sizeof(struct page *))
+
 /**
  * struct clshm_local_seg - backend data of one segment
  * @shmem: the shmem file holding the memory; lives until seg_free
- * @pages: one pinned page per resident index, NULL where not resident
+ * @nchunks: entries in @chunks
+ * @chunks: chunk c holds one pinned page pointer per resident index
+ *          c * LOCAL_CHUNK_PAGES + i (NULL where not resident); a chunk is
+ *          allocated when its first page becomes resident, so creating a
+ *          segment costs the same whatever its size
  */
 struct clshm_local_seg {
 	struct file *shmem;
-	struct page *pages[];
+	unsigned long nchunks;
+	struct page **chunks[];
 };
 
 static int local_seg_init(struct clshm_seg *seg)
 {
+	unsigned long nchunks = DIV_ROUND_UP(seg->npages, LOCAL_CHUNK_PAGES);
 	struct clshm_local_seg *ls;
 	struct address_space *mapping;
 	char name[24];
 	int err;
 
-	ls = kvzalloc(struct_size(ls, pages, seg->npages), GFP_KERNEL);
+	ls = kvzalloc(struct_size(ls, chunks, nchunks), GFP_KERNEL);
 	if (!ls)
 		return -ENOMEM;
+	ls->nchunks = nchunks;
 
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
 	ls->shmem = shmem_file_setup(name, (loff_t)seg->npages << PAGE_SHIFT,
@@ -81,9 +93,19 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 
 	lockdep_assert_held(&seg->pages_lock);
 	for (i = first; i < first + nr; i++) {
+		struct page ***chunk = &ls->chunks[i / LOCAL_CHUNK_PAGES];
+		struct page **slot;
 		struct page *page;
 
-		if (ls->pages[i])
+		if (!*chunk) {
+			*chunk = kzalloc(PAGE_SIZE, GFP_KERNEL);
+			if (!*chunk) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		slot = &(*chunk)[i % LOCAL_CHUNK_PAGES];
+		if (*slot)
 			continue;
 		page = shmem_read_mapping_page_gfp(mapping, i,
 						   mapping_gfp_mask(mapping));
@@ -93,7 +115,7 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 		}
 		/* Nothing writes it back; keep it from looking clean. */
 		set_page_dirty(page);
-		ls->pages[i] = page;	/* the reference we got is the pin */
+		*slot = page;	/* the reference we got is the pin */
 		made++;
 	}
 	seg->nr_resident += made;
@@ -102,28 +124,27 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 	return err;
 }
 
-static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
-			 pgoff_t first, unsigned long nr)
+/* Map the resident pages among [first, end) of one chunk. */
+static int map_chunk(struct vm_area_struct *vma, struct page **chunk,
+		     pgoff_t base, pgoff_t first, pgoff_t end)
 {
-	struct clshm_local_seg *ls = seg->bdata;
-	pgoff_t i = first, end = first + nr;
+	pgoff_t i = first;
 
-	lockdep_assert_held(&seg->pages_lock);
 	while (i < end) {
 		unsigned long run, left;
 		pgoff_t j;
 		int err;
 
-		if (!ls->pages[i]) {
+		if (!chunk[i - base]) {
 			i++;
 			continue;
 		}
-		for (j = i; j < end && ls->pages[j]; j++)
+		for (j = i; j < end && chunk[j - base]; j++)
 			;
 		run = j - i;
 		left = run;
 		err = vm_insert_pages(vma, vma->vm_start + (i << PAGE_SHIFT),
-				      &ls->pages[i], &left);
+				      &chunk[i - base], &left);
 		if (!err) {
 			i = j;
 			continue;
@@ -136,26 +157,56 @@ static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 	return 0;
 }
 
+static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
+			 pgoff_t first, unsigned long nr)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+	pgoff_t i = first, end = first + nr;
+
+	lockdep_assert_held(&seg->pages_lock);
+	while (i < end) {
+		unsigned long c = i / LOCAL_CHUNK_PAGES;
+		pgoff_t base = c * LOCAL_CHUNK_PAGES;
+		pgoff_t stop = min_t(pgoff_t, end, base + LOCAL_CHUNK_PAGES);
+		int err;
+
+		if (ls->chunks[c]) {
+			err = map_chunk(vma, ls->chunks[c], base, i, stop);
+			if (err)
+				return err;
+		}
+		i = stop;
+	}
+	return 0;
+}
+
 static void local_seg_release(struct clshm_seg *seg, bool mapped)
 {
 	struct clshm_local_seg *ls = seg->bdata;
-	unsigned long freed = 0;
+	unsigned long c, freed = 0;
 	pgoff_t i;
 
 	lockdep_assert_held(&seg->pages_lock);
-	for (i = 0; i < seg->npages; i++) {
-		if (!ls->pages[i])
+	for (c = 0; c < ls->nchunks; c++) {
+		struct page **chunk = ls->chunks[c];
+
+		if (!chunk)
 			continue;
-		put_page(ls->pages[i]);
-		ls->pages[i] = NULL;
-		freed++;
+		for (i = 0; i < LOCAL_CHUNK_PAGES; i++) {
+			if (chunk[i]) {
+				put_page(chunk[i]);
+				freed++;
+			}
+		}
+		kfree(chunk);
+		ls->chunks[c] = NULL;
 	}
 	/*
 	 * With no mapping left, give the page cache back now.  Otherwise it
 	 * goes with the shmem file in seg_free, after the last VMA: truncating
 	 * a page some VMA still maps would corrupt rmap.
 	 */
-	if (!mapped)
+	if (!mapped && freed)
 		shmem_truncate_range(file_inode(ls->shmem), 0, (loff_t)-1);
 	seg->nr_resident = 0;
 	clshm_count(seg->part, CLSHM_C_PAGES_FREED, freed);
