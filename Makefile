@@ -5,6 +5,7 @@
 #   make              module, library, daemon, admin command
 #   make demo         boot a guest and show clshm working
 #   make check        every test (host and guests); last line "N passed, N failed"
+#   make bench-smoke  clshm against System V shm in a guest (a quick look)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make install-module   clshm.ko into /lib/modules/<kernel>/updates (modprobe)
 #
@@ -33,7 +34,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 export CC USER_CFLAGS TOP
 
 .PHONY: all module lib daemon ctl examples selftests install install-module \
-	clean check demo deps
+	clean check demo deps bench-smoke
 
 all: module lib daemon ctl examples
 
@@ -67,8 +68,14 @@ install: lib daemon ctl
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
 
+bench-smoke: deps lib
+	$(MAKE) -C bench
+	$(MAKE) vm-build VM_KERNELS=stock
+	vm/run --copy bench/smoke -- smoke
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	$(MAKE) -C bench clean
 	$(MAKE) -C lib clean
 	$(MAKE) -C daemon clean
 	$(MAKE) -C ctl clean
