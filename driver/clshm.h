@@ -85,11 +85,8 @@ struct clshm_seg;
  * @seg_populate: make pages [first, first + nr) resident (pages_lock held)
  * @seg_map: map the resident pages of [first, first + nr) into @vma at the
  *           matching addresses (pages_lock held; mmap_lock held)
- * @seg_release: unpin all resident memory (pages_lock held); with
- *               @mapped false no user mapping exists and the memory can go
- *               at once; with @mapped true (forced teardown) mappings were
- *               zapped, but one being set up concurrently may have escaped
- *               the zap, so memory it could reach must wait for seg_free
+ * @seg_release: unpin and free all resident memory; no user PTE maps
+ *               the segment any more (pages_lock held)
  * @seg_free: free what seg_init set up; called once, from the release of
  *            seg->file, so no mapping of the segment exists any more
  */
@@ -100,7 +97,7 @@ struct clshm_backend_ops {
 			    unsigned long nr);
 	int (*seg_map)(struct clshm_seg *seg, struct vm_area_struct *vma,
 		       pgoff_t first, unsigned long nr);
-	void (*seg_release)(struct clshm_seg *seg, bool mapped);
+	void (*seg_release)(struct clshm_seg *seg);
 	void (*seg_free)(struct clshm_seg *seg);
 };
 
@@ -216,7 +213,7 @@ struct clshm_seg {
 
 	/* Protected by pages_lock. */
 	struct mutex pages_lock;
-	unsigned long nr_resident;
+	unsigned long nr_resident;	/* also read locklessly for reports */
 	bool dead;			/* memory released: faults get SIGBUS */
 	void *bdata;			/* backend data */
 };

@@ -56,7 +56,7 @@ static int local_seg_init(struct clshm_seg *seg)
 	char name[24];
 	int err;
 
-	ls = kvzalloc(struct_size(ls, chunks, nchunks), GFP_KERNEL);
+	ls = kvzalloc(struct_size(ls, chunks, nchunks), GFP_KERNEL_ACCOUNT);
 	if (!ls)
 		return -ENOMEM;
 	ls->nchunks = nchunks;
@@ -98,7 +98,7 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 		struct page *page;
 
 		if (!*chunk) {
-			*chunk = kzalloc(PAGE_SIZE, GFP_KERNEL);
+			*chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 			if (!*chunk) {
 				err = -ENOMEM;
 				break;
@@ -118,7 +118,7 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 		*slot = page;	/* the reference we got is the pin */
 		made++;
 	}
-	seg->nr_resident += made;
+	WRITE_ONCE(seg->nr_resident, seg->nr_resident + made);
 	clshm_count(seg->part, CLSHM_C_PAGES_ALLOC, made);
 	clshm_count(seg->part, CLSHM_C_PAGES_PINNED, made);
 	return err;
@@ -180,7 +180,7 @@ static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 	return 0;
 }
 
-static void local_seg_release(struct clshm_seg *seg, bool mapped)
+static void local_seg_release(struct clshm_seg *seg)
 {
 	struct clshm_local_seg *ls = seg->bdata;
 	unsigned long c, freed = 0;
@@ -201,14 +201,10 @@ static void local_seg_release(struct clshm_seg *seg, bool mapped)
 		kfree(chunk);
 		ls->chunks[c] = NULL;
 	}
-	/*
-	 * With no mapping left, give the page cache back now.  Otherwise it
-	 * goes with the shmem file in seg_free, after the last VMA: truncating
-	 * a page some VMA still maps would corrupt rmap.
-	 */
-	if (!mapped && freed)
+	/* No PTE maps the segment any more: give the page cache back. */
+	if (freed)
 		shmem_truncate_range(file_inode(ls->shmem), 0, (loff_t)-1);
-	seg->nr_resident = 0;
+	WRITE_ONCE(seg->nr_resident, 0);
 	clshm_count(seg->part, CLSHM_C_PAGES_FREED, freed);
 	clshm_count(seg->part, CLSHM_C_PAGES_PINNED, -(s64)freed);
 }

@@ -219,9 +219,9 @@ static int clshm_ioc_startup(struct clshm_part *part, void __user *argp)
 		goto err_free_ring;
 	part->state = CLSHM_STATE_UP;
 	clshm_ring_post(part, CLSHM_MSG_STARTUP, 0, NULL, part->maxpgs, 0);
-	mutex_unlock(&part->lock);
 	pr_info("clshm: partition %u started (maxpgs %llu, maxsegs %u, ring %u pages)\n",
 		part->partid, part->maxpgs, part->maxsegs, part->maxdpgs);
+	mutex_unlock(&part->lock);
 	return 0;
 
 err_free_ring:
@@ -235,7 +235,8 @@ out_unlock:
 static void part_shutdown(struct clshm_part *part, bool force)
 {
 	lockdep_assert_held(&part->lock);
-	clshm_segs_clear(part, true);
+	/* Without force the caller made sure nothing is attached. */
+	clshm_segs_clear(part, force);
 	clshm_ring_post(part, CLSHM_MSG_SHUTDOWN, force, NULL, 0, 0);
 	part->state = CLSHM_STATE_DOWN;
 	part->daemon = NULL;

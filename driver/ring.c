@@ -190,6 +190,9 @@ static int ring_put(struct clshm_part *part, struct clshm_msg *msg)
 	return 0;
 
 drop:
+	/* A refused request is the requester's EAGAIN, not a lost notice. */
+	if (msg->req)
+		return -EAGAIN;
 	ring->dropped++;
 	if (ring->hdr)
 		WRITE_ONCE(ring->hdr->dropped, ring->dropped);
@@ -230,6 +233,7 @@ void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 	struct clshm_msg msg;
 	int err;
 
+	lockdep_assert_held(&part->lock);
 	msg_init(&msg, part, type, flags, seg);
 	msg.arg[0] = arg0;
 	msg.arg[1] = arg1;
@@ -265,6 +269,10 @@ int clshm_ring_mmap(struct clshm_part *part, struct file *file,
 	err = -EINVAL;
 	if (len != (unsigned long)part->ring.npages << PAGE_SHIFT)
 		goto out_unlock;
+	err = -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		goto out_unlock;
+	clshm_vm_flags_clear(vma, VM_MAYEXEC);
 	clshm_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP |
 			   VM_MIXEDMAP);
 	vma->vm_ops = &clshm_ring_vm_ops;
@@ -356,36 +364,45 @@ int clshm_ring_reply(struct clshm_part *part, struct file *file,
 	struct clshm_req *req;
 	struct clshm_reply a;
 	bool is_daemon;
-	int err = -ENOENT;
+	int err;
 
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
+	/* Who asks comes before what is asked; checked again below. */
 	mutex_lock(&part->lock);
 	is_daemon = part->daemon == file;
 	mutex_unlock(&part->lock);
 	if (!is_daemon)
 		return -EPERM;
-	if (a.len > sizeof(data) || a.status >= MAX_ERRNO ||
-	    (!a.status && !a.len))
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	/* An answer carries a payload, an error an errno and nothing else. */
+	if (a.status ? (a.status > EHWPOISON || a.len) :
+		       (!a.len || a.len > sizeof(data)))
 		goto bad;
 	if (a.len && copy_from_user(data, u64_to_user_ptr(a.data), a.len))
 		return -EFAULT;
 	if (!a.status && !reply_name_ok(data, a.len))
 		goto bad;
 
+	mutex_lock(&part->lock);
+	err = -EPERM;
+	if (part->daemon != file)	/* it went away meanwhile */
+		goto out_unlock;
+	err = -ENOENT;
 	spin_lock(&ring->lock);
 	list_for_each_entry(req, &ring->reqs, node) {
 		if (req->id != a.req)
 			continue;
 		list_del_init(&req->node);
 		req->status = -(int)a.status;
-		req->len = a.status ? 0 : a.len;
-		memcpy(req->data, data, req->len);
+		req->len = a.len;
+		memcpy(req->data, data, a.len);
 		complete(&req->done);
 		err = 0;
 		break;
 	}
 	spin_unlock(&ring->lock);
+out_unlock:
+	mutex_unlock(&part->lock);
 	if (!err)
 		clshm_count(part, CLSHM_C_REPLIES, 1);
 	return err;

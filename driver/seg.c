@@ -20,6 +20,13 @@
  * An attach cannot be split (may_split) or grown (VM_DONTEXPAND), so one
  * VMA is always one whole attach.
  *
+ * Mapping.  ->mmap inserts no PTE: the VMA is linked into the segment's
+ * rmap only after ->mmap returns, and a PTE inserted before then could
+ * escape a forced teardown's zap.  Instead the new attach is tagged (bit 0
+ * of vm_private_data) and its first fault maps every resident page in one
+ * go; later faults make 64 KiB batches resident and map them.  So a
+ * forced teardown always reaches every PTE and frees the memory at once.
+ *
  * Locking: part->lock protects the tables and all segment metadata;
  * seg->pages_lock the resident memory.  Order: mmap_lock -> part->lock ->
  * seg->pages_lock.  User memory is only touched with no lock held.
@@ -43,6 +50,15 @@
 #define CLSHM_LIST_MAX	256
 
 static const struct vm_operations_struct clshm_vm_ops;
+
+/* vm_private_data: the segment, bit 0 set until the attach's first fault. */
+#define CLSHM_VMA_FRESH	1UL
+
+static struct clshm_seg *vma_seg(struct vm_area_struct *vma)
+{
+	return (void *)((unsigned long)READ_ONCE(vma->vm_private_data) &
+			~CLSHM_VMA_FRESH);
+}
 
 static int clshm_seg_file_release(struct inode *inode, struct file *file)
 {
@@ -136,7 +152,7 @@ static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
 	if (part->pages_reserved + npages > part->maxpgs)
 		return -ENOMEM;
 
-	seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		return -ENOMEM;
 	seg->part = part;
@@ -205,7 +221,6 @@ static void seg_destroy(struct clshm_seg *seg)
 {
 	struct clshm_part *part = seg->part;
 	unsigned long freed;
-	bool mapped = seg->nattch;
 
 	lockdep_assert_held(&part->lock);
 	if (seg->key) {
@@ -220,13 +235,17 @@ static void seg_destroy(struct clshm_seg *seg)
 
 	mutex_lock(&seg->pages_lock);
 	seg->dead = true;
-	if (mapped) {
-		/* Forced: later accesses fault, and faults get SIGBUS. */
+	if (seg->nattch) {
+		/*
+		 * Forced.  Every attach with a PTE is linked in the rmap (see
+		 * "Mapping" above), so this reaches them all; their later
+		 * faults see dead and get SIGBUS.
+		 */
 		seg->state |= CLSHM_SEG_DEAD;
 		unmap_mapping_range(seg->file->f_mapping, 0, 0, 1);
 	}
 	freed = seg->nr_resident;
-	part->backend->seg_release(seg, mapped);
+	part->backend->seg_release(seg);
 	mutex_unlock(&seg->pages_lock);
 
 	clshm_count(part, CLSHM_C_SEGS_LIVE, -1);
@@ -294,7 +313,7 @@ u32 clshm_segs_attached(struct clshm_part *part)
 
 static void clshm_vm_open(struct vm_area_struct *vma)
 {
-	struct clshm_seg *seg = vma->vm_private_data;
+	struct clshm_seg *seg = vma_seg(vma);
 	struct clshm_part *part = seg->part;
 
 	mutex_lock(&part->lock);
@@ -308,7 +327,7 @@ static void clshm_vm_open(struct vm_area_struct *vma)
 
 static void clshm_vm_close(struct vm_area_struct *vma)
 {
-	struct clshm_seg *seg = vma->vm_private_data;
+	struct clshm_seg *seg = vma_seg(vma);
 	struct clshm_part *part = seg->part;
 
 	mutex_lock(&part->lock);
@@ -335,18 +354,21 @@ static int clshm_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
 }
 
 /*
- * A fault on a page that is not mapped yet: make the 64 KiB batch around
- * it resident and map all of it, so touching a segment costs one fault
- * per batch, not one per page.
+ * A fault on a page that is not mapped.  The first fault of an attach maps
+ * every resident page (a second process reading a filled segment takes one
+ * fault in all); any fault makes the 64 KiB batch around it resident and
+ * maps it, so first touches cost one fault per batch, not one per page.
  */
 static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct clshm_seg *seg = vma->vm_private_data;
+	struct clshm_seg *seg = vma_seg(vma);
 	struct clshm_part *part = seg->part;
-	pgoff_t first;
-	unsigned long nr;
+	bool fresh = (unsigned long)READ_ONCE(vma->vm_private_data) &
+		     CLSHM_VMA_FRESH;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
+	unsigned long nr;
+	pgoff_t first;
 	int err;
 
 	if (vmf->pgoff >= seg->npages)
@@ -360,8 +382,13 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 		goto out_unlock;
 	}
 	err = part->backend->seg_populate(seg, first, nr);
-	if (!err)
+	if (!err && fresh) {
+		err = part->backend->seg_map(seg, vma, 0, seg->npages);
+		/* Racing faults of other threads may do this twice: harmless. */
+		WRITE_ONCE(vma->vm_private_data, seg);
+	} else if (!err) {
 		err = part->backend->seg_map(seg, vma, first, nr);
+	}
 	if (err) {
 		clshm_count(part, CLSHM_C_ERRORS, 1);
 		ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
@@ -384,8 +411,8 @@ static const struct vm_operations_struct clshm_vm_ops = {
  * @file: an open shm device
  * @vma: offset = shmid pages, length = the segment's size, MAP_SHARED
  *
- * Checks like shmat(2), then turns the VMA into an attach of the segment
- * and maps every page the segment already holds.
+ * Checks like shmat(2), then turns the VMA into an attach of the segment;
+ * its first fault maps every page the segment holds (see "Mapping").
  */
 int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -395,7 +422,8 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	u32 want = 0444;
 	int err;
 
-	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff > U32_MAX)
+	/* VM_MAYSHARE: an O_RDONLY file gives a shared VMA without VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff > U32_MAX)
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		want |= 0222;
@@ -427,7 +455,7 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 		clshm_vm_flags_clear(vma, VM_MAYWRITE);
 	clshm_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
 	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = seg;
+	vma->vm_private_data = (void *)((unsigned long)seg | CLSHM_VMA_FRESH);
 	vma_set_file(vma, seg->file);
 	vma->vm_pgoff = 0;
 	seg->nattch++;
@@ -436,16 +464,6 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
-
-	/*
-	 * Map what is resident in one go.  A failure here only costs
-	 * faults later, so it is counted, not returned.
-	 */
-	mutex_lock(&seg->pages_lock);
-	if (!seg->dead && seg->nr_resident &&
-	    part->backend->seg_map(seg, vma, 0, seg->npages))
-		clshm_count(part, CLSHM_C_ERRORS, 1);
-	mutex_unlock(&seg->pages_lock);
 	return 0;
 
 out_unlock:
@@ -737,14 +755,13 @@ static int clshm_ioc_version(struct clshm_part *part, void __user *argp)
 static int clshm_ioc_info(struct clshm_part *part, void __user *argp)
 {
 	struct clshm_info a = { .page_size = PAGE_SIZE };
-	struct clshm_seg *seg;
-	unsigned long idx;
 
 	mutex_lock(&part->lock);
 	a.maxpgs = part->maxpgs;
 	a.pages_reserved = part->pages_reserved;
-	xa_for_each(&part->segs, idx, seg)
-		a.pages_resident += READ_ONCE(seg->nr_resident);
+	/* Pinned pages are the segments' plus the ring's. */
+	a.pages_resident = atomic64_read(&part->counters[CLSHM_C_PAGES_PINNED]) -
+			   part->ring.npages;
 	a.maxsegs = part->maxsegs;
 	a.segs = part->nsegs;
 	a.maxdpgs = part->maxdpgs;

@@ -872,7 +872,8 @@ TEST_F(life, attach_maps_existing_pages)
 	TH_LOG("%ld minor faults reading %zu existing pages", after - before,
 	       npages);
 	EXPECT_EQ((long)npages, sum);
-	EXPECT_GT((long)npages / 8, after - before)
+	/* The attach's first fault maps every resident page: one in all. */
+	EXPECT_GE(1, after - before)
 		TH_LOG("%ld minor faults reading %zu pages", after - before,
 		       npages);
 	ASSERT_EQ(0, xp_shmdt((void *)p));
