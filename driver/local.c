@@ -27,6 +27,7 @@
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "clshm.h"
 
@@ -36,30 +37,27 @@
 /**
  * struct clshm_local_seg - backend data of one segment
  * @shmem: the shmem file holding the memory; lives until seg_free
- * @nchunks: entries in @chunks
- * @chunks: chunk c holds one pinned page pointer per resident index
- *          c * LOCAL_CHUNK_PAGES + i (NULL where not resident); a chunk is
- *          allocated when its first page becomes resident, so creating a
- *          segment costs the same whatever its size
+ * @chunks: chunk c (an array of LOCAL_CHUNK_PAGES page pointers) holds one
+ *          pinned page per resident index c * LOCAL_CHUNK_PAGES + i (NULL
+ *          where not resident); a chunk appears when its first page becomes
+ *          resident, so a segment costs the same to create at any size
  */
 struct clshm_local_seg {
 	struct file *shmem;
-	unsigned long nchunks;
-	struct page **chunks[];
+	struct xarray chunks;
 };
 
 static int local_seg_init(struct clshm_seg *seg)
 {
-	unsigned long nchunks = DIV_ROUND_UP(seg->npages, LOCAL_CHUNK_PAGES);
 	struct clshm_local_seg *ls;
 	struct address_space *mapping;
 	char name[24];
 	int err;
 
-	ls = kvzalloc(struct_size(ls, chunks, nchunks), GFP_KERNEL_ACCOUNT);
+	ls = kzalloc(sizeof(*ls), GFP_KERNEL_ACCOUNT);
 	if (!ls)
 		return -ENOMEM;
-	ls->nchunks = nchunks;
+	xa_init(&ls->chunks);
 
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
 	ls->shmem = shmem_file_setup(name, (loff_t)seg->npages << PAGE_SHIFT,
@@ -78,7 +76,7 @@ static int local_seg_init(struct clshm_seg *seg)
 	return 0;
 
 err_free_ls:
-	kvfree(ls);
+	kfree(ls);
 	return err;
 }
 
@@ -93,18 +91,25 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 
 	lockdep_assert_held(&seg->pages_lock);
 	for (i = first; i < first + nr; i++) {
-		struct page ***chunk = &ls->chunks[i / LOCAL_CHUNK_PAGES];
+		unsigned long c = i / LOCAL_CHUNK_PAGES;
+		struct page **chunk = xa_load(&ls->chunks, c);
 		struct page **slot;
 		struct page *page;
 
-		if (!*chunk) {
-			*chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
-			if (!*chunk) {
+		if (!chunk) {
+			chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+			if (!chunk) {
 				err = -ENOMEM;
 				break;
 			}
+			err = xa_err(xa_store(&ls->chunks, c, chunk,
+					      GFP_KERNEL_ACCOUNT));
+			if (err) {
+				kfree(chunk);
+				break;
+			}
 		}
-		slot = &(*chunk)[i % LOCAL_CHUNK_PAGES];
+		slot = &chunk[i % LOCAL_CHUNK_PAGES];
 		if (*slot)
 			continue;
 		page = shmem_read_mapping_page_gfp(mapping, i,
@@ -168,10 +173,11 @@ static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 		unsigned long c = i / LOCAL_CHUNK_PAGES;
 		pgoff_t base = c * LOCAL_CHUNK_PAGES;
 		pgoff_t stop = min_t(pgoff_t, end, base + LOCAL_CHUNK_PAGES);
+		struct page **chunk = xa_load(&ls->chunks, c);
 		int err;
 
-		if (ls->chunks[c]) {
-			err = map_chunk(vma, ls->chunks[c], base, i, stop);
+		if (chunk) {
+			err = map_chunk(vma, chunk, base, i, stop);
 			if (err)
 				return err;
 		}
@@ -184,22 +190,19 @@ static void local_seg_release(struct clshm_seg *seg)
 {
 	struct clshm_local_seg *ls = seg->bdata;
 	unsigned long c, freed = 0;
+	struct page **chunk;
 	pgoff_t i;
 
 	lockdep_assert_held(&seg->pages_lock);
-	for (c = 0; c < ls->nchunks; c++) {
-		struct page **chunk = ls->chunks[c];
-
-		if (!chunk)
-			continue;
+	xa_for_each(&ls->chunks, c, chunk) {
 		for (i = 0; i < LOCAL_CHUNK_PAGES; i++) {
 			if (chunk[i]) {
 				put_page(chunk[i]);
 				freed++;
 			}
 		}
+		xa_erase(&ls->chunks, c);
 		kfree(chunk);
-		ls->chunks[c] = NULL;
 	}
 	/* No PTE maps the segment any more: give the page cache back. */
 	if (freed)
@@ -214,7 +217,8 @@ static void local_seg_free(struct clshm_seg *seg)
 	struct clshm_local_seg *ls = seg->bdata;
 
 	fput(ls->shmem);
-	kvfree(ls);
+	xa_destroy(&ls->chunks);
+	kfree(ls);
 	seg->bdata = NULL;
 }
 
