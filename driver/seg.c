@@ -333,7 +333,13 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 	mutex_lock(&part->lock);
 	seg->nattch--;
 	seg->dtime = ktime_get_real_seconds();
-	seg->lpid = task_tgid_vnr(current);
+	/*
+	 * A detach done for a process by a kernel thread (mmput_async) keeps
+	 * the last real pid; an exiting process still counts (exit_mm has
+	 * cleared current->mm by now, so that cannot be the test).
+	 */
+	if (!(current->flags & PF_KTHREAD))
+		seg->lpid = task_tgid_vnr(current);
 	if (!seg->nattch && seg->in_table &&
 	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID))) {
 		/* An explicit IPC_RMID was announced when it happened. */
