@@ -224,6 +224,22 @@ static inline void clshm_count(struct clshm_part *part,
 	atomic64_add(n, &part->counters[c]);
 }
 
+/**
+ * clshm_part_reachable - may requests go to partition @id?
+ * @part: the local partition (part->lock held)
+ * @id: the partition asked for
+ *
+ * Return: 0; -ENODEV if the local partition is shut down; -ENOENT if @id
+ * is not up (on one partition: any id but the local one).
+ */
+static inline int clshm_part_reachable(struct clshm_part *part, u32 id)
+{
+	lockdep_assert_held(&part->lock);
+	if (part->state != CLSHM_STATE_UP)
+		return -ENODEV;
+	return id == part->partid ? 0 : -ENOENT;
+}
+
 /* main.c */
 extern struct clshm_part *clshm_local;
 

@@ -465,11 +465,8 @@ int clshm_ring_gethostname(struct clshm_part *part, void __user *argp)
 	req.len = 0;
 
 	mutex_lock(&part->lock);
-	err = -ENODEV;
-	if (part->state != CLSHM_STATE_UP)
-		goto out_unlock;
-	err = -ENOENT;
-	if (a.part != part->partid)
+	err = clshm_part_reachable(part, a.part);
+	if (err)
 		goto out_unlock;
 	err = -ENOTCONN;
 	if (!part->daemon)

@@ -494,17 +494,16 @@ static int clshm_ioc_shmget(struct clshm_part *part, void __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&part->lock);
-	err = -ENODEV;
-	if (part->state != CLSHM_STATE_UP)
+	/* IPC_PRIVATE is always local; other keys name their owner. */
+	err = clshm_part_reachable(part, a.key ? CLSHM_ID_PART(a.key) :
+						 part->partid);
+	if (err)
 		goto out_unlock;
 	if (!a.key) {
 		err = seg_create(part, 0, a.size, a.flags, &a.shmid);
 		goto out_unlock;
 	}
-	/* Keys of other partitions: none is up in a one-partition system. */
 	err = -ENOENT;
-	if (CLSHM_ID_PART(a.key) != part->partid)
-		goto out_unlock;
 	seg = xa_load(&part->keys, a.key);
 	if (!seg) {
 		serial = CLSHM_ID_SERIAL(a.key);
@@ -697,11 +696,8 @@ static int clshm_ioc_mintkey(struct clshm_part *part, void __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&part->lock);
-	err = -ENODEV;
-	if (part->state != CLSHM_STATE_UP)
-		goto out_unlock;
-	err = -ENOENT;
-	if (a.part != part->partid)
+	err = clshm_part_reachable(part, a.part);
+	if (err)
 		goto out_unlock;
 	err = -ENOSPC;
 	if (part->mint_next >= CLSHM_KEY_PATH_BIT)
