@@ -51,6 +51,7 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <uapi/linux/clshm.h>
+#include <uapi/linux/clshm_fabric.h>
 
 #define CLSHM_NAME		"clshm"
 /* Pages a fault populates and maps at once: 64 KiB. */
@@ -76,10 +77,13 @@ enum clshm_counter {
 };
 
 struct clshm_seg;
+struct clshm_fabric;
 
 /**
  * struct clshm_backend_ops - where a partition's segment memory comes from
  * @name: shown in logs
+ * @vm_flags: VMA flags an attach gets (VM_MIXEDMAP for pages with a
+ *            struct page, VM_PFNMAP | VM_IO for fabric memory)
  * @seg_init: reserve backing for seg->npages pages and set
  *            seg->file->f_mapping; nothing resident yet
  * @seg_populate: make pages [first, first + nr) resident (pages_lock held)
@@ -92,6 +96,7 @@ struct clshm_seg;
  */
 struct clshm_backend_ops {
 	const char *name;
+	unsigned long vm_flags;
 	int (*seg_init)(struct clshm_seg *seg);
 	int (*seg_populate)(struct clshm_seg *seg, pgoff_t first,
 			    unsigned long nr);
@@ -102,6 +107,26 @@ struct clshm_backend_ops {
 };
 
 extern const struct clshm_backend_ops clshm_local_backend;
+extern const struct clshm_backend_ops clshm_fabric_backend;
+
+/**
+ * struct clshm_who - on whose behalf an operation runs
+ * @uid: effective uid (init_user_ns)
+ * @gid: effective gid (init_user_ns)
+ * @part: the requesting partition
+ * @caps: CLSHM_FAB_CAP_* the requesting kernel vouches for
+ * @local: a process of this kernel (current): permission checks use its
+ *         credentials (supplementary groups, capabilities) directly
+ * @pid: the requesting process in this kernel, 0 for a remote request
+ */
+struct clshm_who {
+	kuid_t uid;
+	kgid_t gid;
+	u32 part;
+	u32 caps;
+	bool local;
+	pid_t pid;
+};
 
 /**
  * struct clshm_req - a request waiting for the daemon's reply
@@ -170,6 +195,13 @@ struct clshm_part {
 	u32 timeout_ms;
 	u32 partid;
 	struct xarray keys;		/* key -> seg, live keys only */
+	struct xarray proxies;		/* shmid -> proxy of a remote seg */
+	struct list_head proxy_list;	/* proxies holding a table ref */
+	struct list_head rreqs;		/* struct clshm_rreq in flight */
+	u64 next_rreq;
+	unsigned long *zone_map;	/* fabric: used pages of our zone */
+	u64 zone_pages;
+	u64 zone_used;
 	struct xarray segs;		/* shmid serial -> seg until destroyed */
 	u32 serial_next;		/* cursor of xa_alloc_cyclic */
 	u32 max_serial;
@@ -181,6 +213,13 @@ struct clshm_part {
 
 	struct clshm_ring ring;
 
+	/*
+	 * The fabric, NULL on a machine without one.  Set when the ivshmem
+	 * device binds and cleared when it goes, both under lock while the
+	 * partition is down; stable while it is up.
+	 */
+	struct clshm_fabric *fab;
+
 	atomic64_t counters[CLSHM_NR_COUNTERS];
 };
 
@@ -190,7 +229,9 @@ struct clshm_part {
 struct clshm_seg {
 	/* Immutable after creation. */
 	struct clshm_part *part;
+	const struct clshm_backend_ops *backend;
 	struct file *file;		/* mapping file; its release frees us */
+	bool proxy;			/* another partition's segment */
 	u32 shmid;
 	u64 size;
 	unsigned long npages;
@@ -209,7 +250,17 @@ struct clshm_seg {
 	time64_t atime;
 	time64_t dtime;
 	time64_t ctime;
-	bool in_table;			/* in part->segs */
+	bool in_table;			/* in part->segs (proxies: ->proxies) */
+	u32 *rattach;			/* fabric: attaches per partition */
+	u32 rnattch;			/* fabric: sum of rattach[] */
+	bool orphan;			/* proxy whose owner went down */
+	bool nattch_dirty;		/* proxy: owner must hear nattch */
+	int engage_idx;			/* proxy: engagement entry, or -1 */
+	u64 zfirst;			/* fabric: first page in the zone */
+	struct list_head pnode;		/* proxy: in part->proxy_list */
+	wait_queue_head_t waitq;	/* CLSHM_IOC_WAIT (own lock) */
+	atomic_t wake_seq;		/* bumped by every wake */
+	atomic_t nwaiters;
 
 	/* Protected by pages_lock. */
 	struct mutex pages_lock;
@@ -229,21 +280,36 @@ static inline void clshm_count(struct clshm_part *part,
  * @part: the local partition (part->lock held)
  * @id: the partition asked for
  *
- * Return: 0; -ENODEV if the local partition is shut down; -ENOENT if @id
- * is not up (on one partition: any id but the local one).
+ * Return: 0 (the local partition, or a peer that is up); -ENODEV if the
+ * local partition is shut down; -ENOENT if @id is not up.
  */
-static inline int clshm_part_reachable(struct clshm_part *part, u32 id)
-{
-	lockdep_assert_held(&part->lock);
-	if (part->state != CLSHM_STATE_UP)
-		return -ENODEV;
-	return id == part->partid ? 0 : -ENOENT;
-}
+int clshm_part_reachable(struct clshm_part *part, u32 id);
 
 /* main.c */
 extern struct clshm_part *clshm_local;
+struct device *clshm_node_create(struct clshm_part *part, u32 id);
+void clshm_node_remove(struct clshm_part *part, struct device *dev);
 
 /* seg.c */
+void clshm_who_current(struct clshm_who *who, struct clshm_part *part);
+int clshm_seg_get(struct clshm_part *part, const struct clshm_who *who,
+		  u32 key, u64 size, u32 flags, u32 *shmid);
+int clshm_seg_stat(struct clshm_part *part, const struct clshm_who *who,
+		   u32 shmid, struct clshm_ds *ds);
+int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
+		  u32 shmid, kuid_t uid, kgid_t gid, u32 mode);
+int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
+		   u32 shmid, u32 flags);
+int clshm_seg_mintkey(struct clshm_part *part, u32 *key);
+struct clshm_seg *clshm_seg_find(struct clshm_part *part, u32 shmid);
+bool clshm_seg_perm_ok(struct clshm_seg *seg, const struct clshm_who *who,
+		       u32 flag);
+void clshm_seg_nattch_changed(struct clshm_seg *seg);
+void clshm_seg_destroy(struct clshm_seg *seg);
+struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
+				  u64 size, const struct clshm_backend_ops *ops);
+void clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma);
+struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma);
 long clshm_shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma);
 long clshm_common_ioctl(struct clshm_part *part, unsigned int cmd,
@@ -256,6 +322,8 @@ int clshm_ring_alloc(struct clshm_part *part);
 void clshm_ring_free(struct clshm_part *part);
 void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 		     struct clshm_seg *seg, u64 arg0, u64 arg1);
+void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
+			  u32 peer, u64 arg0, u64 arg1, u64 arg2);
 int clshm_ring_mmap(struct clshm_part *part, struct file *file,
 		    struct vm_area_struct *vma);
 __poll_t clshm_ring_poll(struct clshm_part *part, struct file *file,
@@ -266,6 +334,30 @@ int clshm_ring_reply(struct clshm_part *part, struct file *file,
 		     void __user *argp);
 void clshm_ring_daemon_gone(struct clshm_part *part, struct file *file);
 int clshm_ring_gethostname(struct clshm_part *part, void __user *argp);
+
+/* remote.c */
+int clshm_remote_get(struct clshm_part *part, u32 key, u64 size, u32 flags,
+		     u32 *shmid);
+int clshm_remote_stat(struct clshm_part *part, u32 shmid,
+		      struct clshm_ds *ds);
+int clshm_remote_set(struct clshm_part *part, u32 shmid, kuid_t uid,
+		     kgid_t gid, u32 mode);
+int clshm_remote_rmid(struct clshm_part *part, u32 shmid, u32 flags);
+int clshm_remote_mintkey(struct clshm_part *part, u32 owner, u32 *key);
+int clshm_remote_mmap(struct clshm_part *part, struct vm_area_struct *vma,
+		      u32 want);
+void clshm_remote_vm_changed(struct clshm_seg *seg);
+void clshm_remote_seg_killed(struct clshm_seg *seg);
+int clshm_remote_zone_alloc(struct clshm_part *part, unsigned long npages,
+			    u64 *first);
+void clshm_remote_zone_free(struct clshm_part *part, u64 first,
+			    unsigned long npages);
+int clshm_remote_join(struct clshm_part *part);
+void clshm_remote_leave(struct clshm_part *part);
+u32 clshm_remote_proxies_attached(struct clshm_part *part);
+void clshm_remote_proxies_kill(struct clshm_part *part);
+int clshm_ioc_wait(struct clshm_part *part, void __user *argp);
+int clshm_ioc_wake(struct clshm_part *part, void __user *argp);
 
 /* compat: 6.3 added vm_flags_set()/vm_flags_clear(). */
 #include <linux/version.h>

@@ -224,6 +224,7 @@ static void local_seg_free(struct clshm_seg *seg)
 
 const struct clshm_backend_ops clshm_local_backend = {
 	.name = "local",
+	.vm_flags = VM_MIXEDMAP,
 	.seg_init = local_seg_init,
 	.seg_populate = local_seg_populate,
 	.seg_map = local_seg_map,

@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 
 #include "clshm.h"
+#include "fabric.h"
 
 /* Minors: ctl, shm, then one per partition node. */
 #define CLSHM_MINOR_CTL		0
@@ -115,16 +116,33 @@ static char *clshm_devnode(const struct device *dev, umode_t *mode)
 			 minor - CLSHM_MINOR_PART0);
 }
 
-/* Publish /dev/clshm/partition/<hh> for the local partition (lock held). */
+/**
+ * clshm_node_create - publish /dev/clshm/partition/<hh>
+ * @part: the local partition (part->lock held)
+ * @id: the partition the node names (the local one or a peer)
+ *
+ * Return: the device, or an ERR_PTR.
+ */
+struct device *clshm_node_create(struct clshm_part *part, u32 id)
+{
+	lockdep_assert_held(&part->lock);
+	return device_create(clshm_class, NULL,
+			     MKDEV(MAJOR(part->devt), CLSHM_MINOR_PART0 + id),
+			     part, "clshm-part%02x", id);
+}
+
+/* Take a node of clshm_node_create() away again (part->lock held). */
+void clshm_node_remove(struct clshm_part *part, struct device *dev)
+{
+	lockdep_assert_held(&part->lock);
+	if (dev)
+		device_destroy(clshm_class, dev->devt);
+}
+
 static int part_node_create(struct clshm_part *part)
 {
-	struct device *dev;
+	struct device *dev = clshm_node_create(part, part->partid);
 
-	lockdep_assert_held(&part->lock);
-	dev = device_create(clshm_class, NULL,
-			    MKDEV(MAJOR(part->devt),
-				  CLSHM_MINOR_PART0 + part->partid),
-			    part, "clshm-part%02x", part->partid);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	part->part_dev = dev;
@@ -133,10 +151,7 @@ static int part_node_create(struct clshm_part *part)
 
 static void part_node_remove(struct clshm_part *part)
 {
-	lockdep_assert_held(&part->lock);
-	if (!part->part_dev)
-		return;
-	device_destroy(clshm_class, part->part_dev->devt);
+	clshm_node_remove(part, part->part_dev);
 	part->part_dev = NULL;
 }
 
@@ -214,9 +229,18 @@ static int clshm_ioc_startup(struct clshm_part *part, void __user *argp)
 	err = clshm_ring_alloc(part);
 	if (err)
 		goto out_unlock;
+	if (part->fab) {
+		/* Joining sets partid from IVPosition on doorbell fabrics. */
+		err = clshm_remote_join(part);
+		if (err)
+			goto err_free_ring;
+		err = clshm_fab_join(part);
+		if (err)
+			goto err_remote_leave;
+	}
 	err = part_node_create(part);
 	if (err)
-		goto err_free_ring;
+		goto err_fab_leave;
 	part->state = CLSHM_STATE_UP;
 	clshm_ring_post(part, CLSHM_MSG_STARTUP, 0, NULL, part->maxpgs, 0);
 	pr_info("clshm: partition %u started (maxpgs %llu, maxsegs %u, ring %u pages)\n",
@@ -224,6 +248,12 @@ static int clshm_ioc_startup(struct clshm_part *part, void __user *argp)
 	mutex_unlock(&part->lock);
 	return 0;
 
+err_fab_leave:
+	if (part->fab)
+		clshm_fab_leave(part, true);
+err_remote_leave:
+	if (part->fab)
+		clshm_remote_leave(part);
 err_free_ring:
 	clshm_ring_free(part);
 out_unlock:
@@ -237,6 +267,11 @@ static void part_shutdown(struct clshm_part *part, bool force)
 	lockdep_assert_held(&part->lock);
 	/* Without force the caller made sure nothing is attached. */
 	clshm_segs_clear(part, force);
+	if (part->fab) {
+		clshm_remote_proxies_kill(part);
+		clshm_fab_leave(part, force);
+		clshm_remote_leave(part);
+	}
 	clshm_ring_post(part, CLSHM_MSG_SHUTDOWN, force, NULL, 0, 0);
 	part->state = CLSHM_STATE_DOWN;
 	part->daemon = NULL;
@@ -321,6 +356,8 @@ static long clshm_ctl_ioctl(struct file *file, unsigned int cmd,
 		return clshm_ring_reply(part, file, argp);
 	case CLSHM_IOC_CLEAR:
 		return clshm_ioc_clear(part, argp);
+	case CLSHM_IOC_PEER:
+		return clshm_fab_peer_ioctl(part, file, argp);
 	default:
 		return clshm_common_ioctl(part, cmd, argp);
 	}
@@ -402,6 +439,10 @@ static struct clshm_part *part_alloc(void)
 	part->partid = partid;
 	xa_init(&part->keys);
 	xa_init_flags(&part->segs, XA_FLAGS_ALLOC1);
+	xa_init(&part->proxies);
+	INIT_LIST_HEAD(&part->rreqs);
+	INIT_LIST_HEAD(&part->proxy_list);
+	part->next_rreq = 1;
 	part->mint_next = 1;
 	spin_lock_init(&part->ring.lock);
 	INIT_LIST_HEAD(&part->ring.reqs);
@@ -417,6 +458,7 @@ static void part_free(struct clshm_part *part)
 	WARN_ON(!xa_empty(&part->segs) || !xa_empty(&part->keys));
 	xa_destroy(&part->segs);
 	xa_destroy(&part->keys);
+	xa_destroy(&part->proxies);
 	mutex_destroy(&part->lock);
 	kfree(part);
 }
@@ -491,10 +533,18 @@ static int __init clshm_init(void)
 		goto err_destroy_ctl_dev;
 	}
 
-	pr_info("clshm: loaded: partition %u, backend %s, ABI %u.%u\n",
-		part->partid, part->backend->name, CLSHM_ABI_MAJOR,
-		CLSHM_ABI_MINOR);
+	/* Binds an ivshmem fabric if there is one (sets part->fab). */
+	err = clshm_fabric_init();
+	if (err)
+		goto err_destroy_shm_dev;
+
+	pr_info("clshm: loaded: partition %u, %s, ABI %u.%u\n",
+		part->partid, part->fab ? "fabric" : "local pages",
+		CLSHM_ABI_MAJOR, CLSHM_ABI_MINOR);
 	return 0;
+
+err_destroy_shm_dev:
+	device_destroy(clshm_class, part->shm_dev->devt);
 
 err_destroy_ctl_dev:
 	device_destroy(clshm_class, part->ctl_dev->devt);
@@ -529,6 +579,7 @@ static void __exit clshm_exit(void)
 	if (part->state == CLSHM_STATE_UP)
 		part_shutdown(part, false);
 	mutex_unlock(&part->lock);
+	clshm_fabric_exit();
 	cdev_del(&part->part_cdev);
 	cdev_del(&part->shm_cdev);
 	cdev_del(&part->ctl_cdev);

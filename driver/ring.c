@@ -36,6 +36,7 @@
 #include <linux/vmalloc.h>
 
 #include "clshm.h"
+#include "fabric.h"
 
 /* Entries start after the header, in their own cache lines. */
 #define CLSHM_RING_ENTRIES_OFF	128
@@ -237,6 +238,38 @@ void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 	msg_init(&msg, part, type, flags, seg);
 	msg.arg[0] = arg0;
 	msg.arg[1] = arg1;
+	spin_lock(&ring->lock);
+	err = ring_put(part, &msg);
+	spin_unlock(&ring->lock);
+	if (!err)
+		wake_up_interruptible(&ring->wait);
+}
+
+/**
+ * clshm_ring_post_peer - post a notification about another partition
+ * @part: the local partition (part->lock held)
+ * @type: CLSHM_MSG_PART_UP, CLSHM_MSG_PART_DOWN or CLSHM_MSG_PEER_HELLO
+ * @flags: type-specific flags
+ * @peer: the partition the message is about (clshm_msg.part)
+ * @arg0: first argument
+ * @arg1: second argument
+ * @arg2: third argument
+ *
+ * Like clshm_ring_post(), never fails.
+ */
+void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
+			  u32 peer, u64 arg0, u64 arg1, u64 arg2)
+{
+	struct clshm_ring *ring = &part->ring;
+	struct clshm_msg msg;
+	int err;
+
+	lockdep_assert_held(&part->lock);
+	msg_init(&msg, part, type, flags, NULL);
+	msg.part = peer;
+	msg.arg[0] = arg0;
+	msg.arg[1] = arg1;
+	msg.arg[2] = arg2;
 	spin_lock(&ring->lock);
 	err = ring_put(part, &msg);
 	spin_unlock(&ring->lock);
@@ -468,6 +501,15 @@ int clshm_ring_gethostname(struct clshm_part *part, void __user *argp)
 	err = clshm_part_reachable(part, a.part);
 	if (err)
 		goto out_unlock;
+	if (a.part != part->partid) {
+		/* Another partition: the name its daemon or its slot gave. */
+		req.len = strscpy(req.data, part->fab->peers[a.part].hostname,
+				  sizeof(req.data)) + 1;
+		mutex_unlock(&part->lock);
+		if (req.len <= 1)
+			return -ENOTCONN;
+		goto out_copy;
+	}
 	err = -ENOTCONN;
 	if (!part->daemon)
 		goto out_unlock;
@@ -498,6 +540,7 @@ out_unlock:
 	if (req.status)
 		return req.status;
 
+out_copy:
 	if (req.len > a.len)
 		return -ENAMETOOLONG;
 	if (copy_to_user(u64_to_user_ptr(a.name), req.data, req.len))

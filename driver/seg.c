@@ -45,6 +45,7 @@
 #include <linux/uaccess.h>
 
 #include "clshm.h"
+#include "fabric.h"
 
 /* At most this many entries per CLSHM_IOC_LIST call. */
 #define CLSHM_LIST_MAX	256
@@ -54,19 +55,24 @@ static const struct vm_operations_struct clshm_vm_ops;
 /* vm_private_data: the segment, bit 0 set until the attach's first fault. */
 #define CLSHM_VMA_FRESH	1UL
 
-static struct clshm_seg *vma_seg(struct vm_area_struct *vma)
+struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma)
 {
+	if (vma->vm_ops != &clshm_vm_ops)
+		return NULL;
 	return (void *)((unsigned long)READ_ONCE(vma->vm_private_data) &
 			~CLSHM_VMA_FRESH);
 }
+
+#define vma_seg clshm_vma_seg
 
 static int clshm_seg_file_release(struct inode *inode, struct file *file)
 {
 	struct clshm_seg *seg = file->private_data;
 
 	if (seg->bdata)
-		seg->part->backend->seg_free(seg);
+		seg->backend->seg_free(seg);
 	mutex_destroy(&seg->pages_lock);
+	kfree(seg->rattach);
 	kfree(seg);
 	return 0;
 }
@@ -82,42 +88,75 @@ static const struct file_operations clshm_seg_fops = {
  * Permission and lookup helpers (part->lock held)
  */
 
+/**
+ * clshm_who_current - the calling process as a requester
+ * @who: filled in
+ * @part: the local partition
+ */
+void clshm_who_current(struct clshm_who *who, struct clshm_part *part)
+{
+	who->uid = current_euid();
+	who->gid = current_egid();
+	who->part = part->partid;
+	who->caps = (capable(CAP_IPC_OWNER) ? CLSHM_FAB_CAP_IPC_OWNER : 0) |
+		    (capable(CAP_SYS_ADMIN) ? CLSHM_FAB_CAP_SYS_ADMIN : 0);
+	who->local = true;
+	who->pid = task_tgid_vnr(current);
+}
+
+static bool who_in_group(const struct clshm_who *who, kgid_t gid)
+{
+	return who->local ? in_group_p(gid) : gid_eq(who->gid, gid);
+}
+
 /*
  * System V permission check: @flag holds the wanted rwx bits in any of
- * the owner, group and other positions; CAP_IPC_OWNER overrides.
+ * the owner, group and other positions; CAP_IPC_OWNER overrides.  A
+ * remote requester is judged by the uid, gid and capabilities its kernel
+ * vouches for (supplementary groups do not travel).
  */
-static bool seg_perm_ok(struct clshm_seg *seg, u32 flag)
+bool clshm_seg_perm_ok(struct clshm_seg *seg, const struct clshm_who *who,
+		       u32 flag)
 {
-	kuid_t euid = current_euid();
 	u32 requested = ((flag >> 6) | (flag >> 3) | flag) & 0007;
 	u32 granted = seg->mode;
 
 	lockdep_assert_held(&seg->part->lock);
-	if (uid_eq(euid, seg->cuid) || uid_eq(euid, seg->uid))
+	if (uid_eq(who->uid, seg->cuid) || uid_eq(who->uid, seg->uid))
 		granted >>= 6;
-	else if (in_group_p(seg->cgid) || in_group_p(seg->gid))
+	else if (who_in_group(who, seg->cgid) || who_in_group(who, seg->gid))
 		granted >>= 3;
 	if (!(requested & ~granted & 0007))
 		return true;
-	return capable(CAP_IPC_OWNER);
+	return who->caps & CLSHM_FAB_CAP_IPC_OWNER;
 }
 
-/* May the caller change or remove the segment (IPC_SET, IPC_RMID)? */
-static bool seg_may_change(struct clshm_seg *seg)
+#define seg_perm_ok clshm_seg_perm_ok
+
+/* May the requester change or remove the segment (IPC_SET, IPC_RMID)? */
+static bool seg_may_change(struct clshm_seg *seg, const struct clshm_who *who)
 {
-	kuid_t euid = current_euid();
-
 	lockdep_assert_held(&seg->part->lock);
-	return uid_eq(euid, seg->uid) || uid_eq(euid, seg->cuid) ||
-	       capable(CAP_SYS_ADMIN);
+	return uid_eq(who->uid, seg->uid) || uid_eq(who->uid, seg->cuid) ||
+	       (who->caps & CLSHM_FAB_CAP_SYS_ADMIN);
 }
 
-static struct clshm_seg *seg_find(struct clshm_part *part, u32 shmid)
+/* An owned segment by shmid (part->lock held). */
+struct clshm_seg *clshm_seg_find(struct clshm_part *part, u32 shmid)
 {
 	lockdep_assert_held(&part->lock);
 	if (CLSHM_ID_PART(shmid) != part->partid || !CLSHM_ID_SERIAL(shmid))
 		return NULL;
 	return xa_load(&part->segs, CLSHM_ID_SERIAL(shmid));
+}
+
+#define seg_find clshm_seg_find
+
+/* Attaches of an owned segment, summed over all partitions. */
+static u32 seg_nattch_total(struct clshm_seg *seg)
+{
+	lockdep_assert_held(&seg->part->lock);
+	return seg->nattch + seg->rnattch;
 }
 
 /* Why seg_find() found nothing: no such shmid, or not started at all. */
@@ -131,13 +170,53 @@ static int seg_find_err(struct clshm_part *part)
  * Create, remove, destroy (part->lock held)
  */
 
-static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
-		      u32 *shmid)
+/**
+ * clshm_seg_alloc - a segment structure and its mapping file
+ * @part: the local partition
+ * @shmid: the segment's shmid
+ * @size: its size in bytes
+ * @ops: the backend its memory comes from
+ *
+ * Nothing is reserved yet: the caller sets what the backend needs and
+ * calls ops->seg_init().  From here on, fput(seg->file) frees it all.
+ *
+ * Return: the segment or an ERR_PTR.
+ */
+struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
+				  u64 size, const struct clshm_backend_ops *ops)
 {
-	unsigned long npages;
 	struct clshm_seg *seg;
 	struct file *file;
 	char name[24];
+
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	if (!seg)
+		return ERR_PTR(-ENOMEM);
+	seg->part = part;
+	seg->backend = ops;
+	seg->shmid = shmid;
+	seg->size = size;
+	seg->npages = (size >> PAGE_SHIFT) + !!(size & ~PAGE_MASK);
+	seg->engage_idx = -1;
+	mutex_init(&seg->pages_lock);
+	init_waitqueue_head(&seg->waitq);
+
+	snprintf(name, sizeof(name), "clshm:0x%08x", shmid);
+	file = anon_inode_getfile(name, &clshm_seg_fops, seg, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_destroy(&seg->pages_lock);
+		kfree(seg);
+		return ERR_CAST(file);
+	}
+	seg->file = file;
+	return seg;
+}
+
+static int seg_create(struct clshm_part *part, const struct clshm_who *who,
+		      u32 key, u64 size, u32 mode, u32 *shmid)
+{
+	unsigned long npages;
+	struct clshm_seg *seg;
 	u32 serial;
 	int err;
 
@@ -152,40 +231,39 @@ static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
 	if (part->pages_reserved + npages > part->maxpgs)
 		return -ENOMEM;
 
-	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
-	if (!seg)
-		return -ENOMEM;
-	seg->part = part;
-	seg->size = size;
-	seg->npages = npages;
-	seg->cuid = seg->uid = current_euid();
-	seg->cgid = seg->gid = current_egid();
-	seg->cpid = task_tgid_vnr(current);
+	/*
+	 * Reserve a serial (a NULL entry) first: the mapping file's name
+	 * carries the shmid.  The top serial is left out so no shmid reads
+	 * as -1 (partition 255).
+	 */
+	err = xa_alloc_cyclic(&part->segs, &serial, NULL,
+			      XA_LIMIT(1, CLSHM_ID_SERIAL_MASK - 1),
+			      &part->serial_next, GFP_KERNEL);
+	if (err < 0)
+		return err == -EBUSY ? -ENOSPC : err;
+
+	seg = clshm_seg_alloc(part, CLSHM_ID_MAKE(part->partid, serial), size,
+			      part->backend);
+	if (IS_ERR(seg)) {
+		err = PTR_ERR(seg);
+		goto err_erase_serial;
+	}
+	seg->cuid = seg->uid = who->uid;
+	seg->cgid = seg->gid = who->gid;
+	seg->cpid = who->pid;
 	seg->key = key;
 	seg->mode = mode & 0777;
 	seg->ctime = ktime_get_real_seconds();
-	mutex_init(&seg->pages_lock);
-
-	/* The top serial is left out so no shmid reads as -1 (partition 255). */
-	err = xa_alloc_cyclic(&part->segs, &serial, seg,
-			      XA_LIMIT(1, CLSHM_ID_SERIAL_MASK - 1),
-			      &part->serial_next, GFP_KERNEL);
-	if (err < 0) {
-		err = err == -EBUSY ? -ENOSPC : err;
-		goto err_free_seg;
+	if (part->fab) {
+		err = -ENOMEM;
+		seg->rattach = kcalloc(CLSHM_FAB_MAX_PARTS,
+				       sizeof(*seg->rattach),
+				       GFP_KERNEL_ACCOUNT);
+		if (!seg->rattach)
+			goto err_put_file;
 	}
-	seg->shmid = CLSHM_ID_MAKE(part->partid, serial);
 
-	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
-	file = anon_inode_getfile(name, &clshm_seg_fops, seg, O_RDWR);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto err_erase_serial;
-	}
-	seg->file = file;
-	/* From here on, the file's release frees the segment. */
-
-	err = part->backend->seg_init(seg);
+	err = seg->backend->seg_init(seg);
 	if (err)
 		goto err_put_file;
 	if (key) {
@@ -193,6 +271,7 @@ static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
 		if (err)
 			goto err_put_file;
 	}
+	xa_store(&part->segs, serial, seg, GFP_KERNEL);	/* reserved: no alloc */
 
 	seg->in_table = true;
 	part->nsegs++;
@@ -205,19 +284,14 @@ static int seg_create(struct clshm_part *part, u32 key, u64 size, u32 mode,
 	return 0;
 
 err_put_file:
-	xa_erase(&part->segs, serial);
-	fput(file);
-	return err;
+	fput(seg->file);
 err_erase_serial:
 	xa_erase(&part->segs, serial);
-err_free_seg:
-	mutex_destroy(&seg->pages_lock);
-	kfree(seg);
 	return err;
 }
 
 /* Take the segment out of the tables and give its memory back. */
-static void seg_destroy(struct clshm_seg *seg)
+void clshm_seg_destroy(struct clshm_seg *seg)
 {
 	struct clshm_part *part = seg->part;
 	unsigned long freed;
@@ -235,6 +309,8 @@ static void seg_destroy(struct clshm_seg *seg)
 
 	mutex_lock(&seg->pages_lock);
 	seg->dead = true;
+	if (seg->rnattch)
+		clshm_remote_seg_killed(seg);
 	if (seg->nattch) {
 		/*
 		 * Forced.  Every attach with a PTE is linked in the rmap (see
@@ -245,7 +321,7 @@ static void seg_destroy(struct clshm_seg *seg)
 		unmap_mapping_range(seg->file->f_mapping, 0, 0, 1);
 	}
 	freed = seg->nr_resident;
-	part->backend->seg_release(seg);
+	seg->backend->seg_release(seg);
 	mutex_unlock(&seg->pages_lock);
 
 	clshm_count(part, CLSHM_C_SEGS_LIVE, -1);
@@ -265,8 +341,23 @@ static void seg_rmid(struct clshm_seg *seg)
 		seg->key = 0;
 	}
 	seg->state |= CLSHM_SEG_DEST;
-	if (!seg->nattch)
-		seg_destroy(seg);
+	if (!seg_nattch_total(seg))
+		clshm_seg_destroy(seg);
+}
+
+/**
+ * clshm_seg_nattch_changed - an owned segment lost attaches elsewhere
+ * @seg: the segment (part->lock held)
+ *
+ * Called when another partition's attach count of @seg dropped (it
+ * detached, or it went down): a removed segment may now go.
+ */
+void clshm_seg_nattch_changed(struct clshm_seg *seg)
+{
+	lockdep_assert_held(&seg->part->lock);
+	if (!seg_nattch_total(seg) && seg->in_table &&
+	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID)))
+		seg_rmid(seg);
 }
 
 /**
@@ -287,7 +378,7 @@ int clshm_segs_clear(struct clshm_part *part, bool force)
 		if (!(seg->state & CLSHM_SEG_DEST))
 			n++;
 		if (force)
-			seg_destroy(seg);
+			clshm_seg_destroy(seg);
 		else
 			seg_rmid(seg);
 	}
@@ -303,8 +394,8 @@ u32 clshm_segs_attached(struct clshm_part *part)
 
 	lockdep_assert_held(&part->lock);
 	xa_for_each(&part->segs, idx, seg)
-		n += !!seg->nattch;
-	return n;
+		n += !!seg_nattch_total(seg);
+	return n + clshm_remote_proxies_attached(part);
 }
 
 /* ---------------------------------------------------------------------
@@ -320,6 +411,8 @@ static void clshm_vm_open(struct vm_area_struct *vma)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
+	if (seg->proxy)
+		clshm_remote_vm_changed(seg);
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
@@ -340,7 +433,9 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 	 */
 	if (!(current->flags & PF_KTHREAD))
 		seg->lpid = task_tgid_vnr(current);
-	if (!seg->nattch && seg->in_table &&
+	if (seg->proxy)
+		clshm_remote_vm_changed(seg);
+	else if (!seg_nattch_total(seg) && seg->in_table &&
 	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID))) {
 		/* An explicit IPC_RMID was announced when it happened. */
 		if (!(seg->state & CLSHM_SEG_DEST))
@@ -387,13 +482,13 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out_unlock;
 	}
-	err = part->backend->seg_populate(seg, first, nr);
+	err = seg->backend->seg_populate(seg, first, nr);
 	if (!err && fresh) {
-		err = part->backend->seg_map(seg, vma, 0, seg->npages);
+		err = seg->backend->seg_map(seg, vma, 0, seg->npages);
 		/* Racing faults of other threads may do this twice: harmless. */
 		WRITE_ONCE(vma->vm_private_data, seg);
 	} else if (!err) {
-		err = part->backend->seg_map(seg, vma, first, nr);
+		err = seg->backend->seg_map(seg, vma, first, nr);
 	}
 	if (err) {
 		clshm_count(part, CLSHM_C_ERRORS, 1);
@@ -413,17 +508,43 @@ static const struct vm_operations_struct clshm_vm_ops = {
 };
 
 /**
+ * clshm_seg_attach_vma - make @vma an attach of @seg
+ * @seg: the segment, checked by the caller (part->lock held)
+ * @vma: a VMA in ->mmap
+ *
+ * Nothing here fails; the attach's first fault maps the memory.
+ */
+void clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
+{
+	lockdep_assert_held(&seg->part->lock);
+	if (!(vma->vm_flags & VM_WRITE))
+		clshm_vm_flags_clear(vma, VM_MAYWRITE);
+	clshm_vm_flags_set(vma, VM_DONTEXPAND | seg->backend->vm_flags);
+	vma->vm_ops = &clshm_vm_ops;
+	vma->vm_private_data = (void *)((unsigned long)seg | CLSHM_VMA_FRESH);
+	vma_set_file(vma, seg->file);
+	vma->vm_pgoff = 0;
+	seg->nattch++;
+	seg->atime = ktime_get_real_seconds();
+	seg->lpid = task_tgid_vnr(current);
+	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
+	clshm_count(seg->part, CLSHM_C_ATTACH_TOTAL, 1);
+}
+
+/**
  * clshm_shm_mmap - attach a segment
  * @file: an open shm device
  * @vma: offset = shmid pages, length = the segment's size, MAP_SHARED
  *
  * Checks like shmat(2), then turns the VMA into an attach of the segment;
- * its first fault maps every page the segment holds (see "Mapping").
+ * its first fault maps every page the segment holds (see "Mapping").  A
+ * segment of another partition is attached through remote.c.
  */
 int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct clshm_part *part = file->private_data;
 	unsigned long len = vma->vm_end - vma->vm_start;
+	struct clshm_who who;
 	struct clshm_seg *seg;
 	u32 want = 0444;
 	int err;
@@ -437,11 +558,16 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((vma->vm_flags & VM_EXEC) &&
 	    !(current->personality & READ_IMPLIES_EXEC))
 		want |= 0111;
+	clshm_who_current(&who, part);
 
 	mutex_lock(&part->lock);
 	err = -ENODEV;
 	if (part->state != CLSHM_STATE_UP)
 		goto out_unlock;
+	if (CLSHM_ID_PART(vma->vm_pgoff) != part->partid) {
+		mutex_unlock(&part->lock);
+		return clshm_remote_mmap(part, vma, want);
+	}
 	err = -EINVAL;
 	seg = seg_find(part, vma->vm_pgoff);
 	if (!seg)
@@ -453,25 +579,10 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	if (len != seg->npages << PAGE_SHIFT)
 		goto out_unlock;
 	err = -EACCES;
-	if (!seg_perm_ok(seg, want))
+	if (!seg_perm_ok(seg, &who, want))
 		goto out_unlock;
-
-	/* Commit: nothing below fails. */
-	if (!(vma->vm_flags & VM_WRITE))
-		clshm_vm_flags_clear(vma, VM_MAYWRITE);
-	clshm_vm_flags_set(vma, VM_DONTEXPAND | VM_MIXEDMAP);
-	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = (void *)((unsigned long)seg | CLSHM_VMA_FRESH);
-	vma_set_file(vma, seg->file);
-	vma->vm_pgoff = 0;
-	seg->nattch++;
-	seg->atime = ktime_get_real_seconds();
-	seg->lpid = task_tgid_vnr(current);
-	mutex_unlock(&part->lock);
-	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
-	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
-	return 0;
-
+	clshm_seg_attach_vma(seg, vma);
+	err = 0;
 out_unlock:
 	mutex_unlock(&part->lock);
 	return err;
@@ -481,56 +592,81 @@ out_unlock:
  * ioctls of the shm device
  */
 
+/*
+ * The System V operations on an owned segment, for a local process or for
+ * a request from another partition (remote.c).  part->lock held.
+ */
+
+/**
+ * clshm_seg_get - shmget(2) of a key this partition owns (or IPC_PRIVATE)
+ * @part: the local partition (part->lock held)
+ * @who: the requester
+ * @key: the key, 0 for IPC_PRIVATE
+ * @size: size in bytes, 0 for a plain lookup
+ * @flags: CLSHM_GET_* and mode bits
+ * @shmid: out: the segment
+ *
+ * Return: 0 or a negative errno, as CLSHM_IOC_SHMGET documents.
+ */
+int clshm_seg_get(struct clshm_part *part, const struct clshm_who *who,
+		  u32 key, u64 size, u32 flags, u32 *shmid)
+{
+	struct clshm_seg *seg;
+	u32 serial;
+
+	lockdep_assert_held(&part->lock);
+	if (part->state != CLSHM_STATE_UP)
+		return -ENODEV;
+	if (!key)
+		return seg_create(part, who, 0, size, flags, shmid);
+	if (CLSHM_ID_PART(key) != part->partid)
+		return -ENOENT;
+	seg = xa_load(&part->keys, key);
+	if (!seg) {
+		serial = CLSHM_ID_SERIAL(key);
+		/*
+		 * A minted key creates on use with a size, even without
+		 * IPC_CREAT (IRIX); with size 0 it is a plain lookup.
+		 */
+		if ((flags & CLSHM_GET_CREAT) ||
+		    (size && !(serial & CLSHM_KEY_PATH_BIT) && serial &&
+		     serial < part->mint_next))
+			return seg_create(part, who, key, size, flags, shmid);
+		return -ENOENT;
+	}
+	if ((flags & CLSHM_GET_CREAT) && (flags & CLSHM_GET_EXCL))
+		return -EEXIST;
+	if (!seg_perm_ok(seg, who, flags & CLSHM_GET_MODE_MASK))
+		return -EACCES;
+	if (size > seg->size)
+		return -EINVAL;
+	*shmid = seg->shmid;
+	return 0;
+}
+
 static int clshm_ioc_shmget(struct clshm_part *part, void __user *argp)
 {
 	struct clshm_shmget a;
-	struct clshm_seg *seg;
-	u32 serial;
+	struct clshm_who who;
+	u32 owner;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.pad || (a.flags & ~CLSHM_GET_FLAGS_ALL))
 		return -EINVAL;
+	clshm_who_current(&who, part);
 
 	mutex_lock(&part->lock);
 	/* IPC_PRIVATE is always local; other keys name their owner. */
-	err = clshm_part_reachable(part, a.key ? CLSHM_ID_PART(a.key) :
-						 part->partid);
-	if (err)
-		goto out_unlock;
-	if (!a.key) {
-		err = seg_create(part, 0, a.size, a.flags, &a.shmid);
-		goto out_unlock;
-	}
-	err = -ENOENT;
-	seg = xa_load(&part->keys, a.key);
-	if (!seg) {
-		serial = CLSHM_ID_SERIAL(a.key);
-		/*
-		 * A minted key creates on use with a size, even without
-		 * IPC_CREAT (IRIX); with size 0 it is a plain lookup.
-		 */
-		if ((a.flags & CLSHM_GET_CREAT) ||
-		    (a.size && !(serial & CLSHM_KEY_PATH_BIT) && serial &&
-		     serial < part->mint_next))
-			err = seg_create(part, a.key, a.size, a.flags,
-					 &a.shmid);
-		goto out_unlock;
-	}
-	err = -EEXIST;
-	if ((a.flags & CLSHM_GET_CREAT) && (a.flags & CLSHM_GET_EXCL))
-		goto out_unlock;
-	err = -EACCES;
-	if (!seg_perm_ok(seg, a.flags & CLSHM_GET_MODE_MASK))
-		goto out_unlock;
-	err = -EINVAL;
-	if (a.size > seg->size)
-		goto out_unlock;
-	a.shmid = seg->shmid;
-	err = 0;
-out_unlock:
+	owner = a.key ? CLSHM_ID_PART(a.key) : part->partid;
+	err = clshm_part_reachable(part, owner);
+	if (!err && owner == part->partid)
+		err = clshm_seg_get(part, &who, a.key, a.size, a.flags,
+				    &a.shmid);
 	mutex_unlock(&part->lock);
+	if (!err && owner != part->partid)
+		err = clshm_remote_get(part, a.key, a.size, a.flags, &a.shmid);
 	if (err)
 		return err;
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
@@ -558,43 +694,99 @@ static void seg_fill_ds(struct clshm_seg *seg, struct clshm_ds *ds)
 	ds->state = seg->state;
 	ds->cpid = seg->cpid;
 	ds->lpid = seg->lpid;
-	ds->nattch = seg->nattch;
+	ds->nattch = seg_nattch_total(seg);
 	ds->owner_part = CLSHM_ID_PART(seg->shmid);
+}
+
+/* Why an owned shmid was not found: no such shmid, or not started. */
+static int seg_lookup(struct clshm_part *part, u32 shmid,
+		      struct clshm_seg **segp)
+{
+	lockdep_assert_held(&part->lock);
+	*segp = seg_find(part, shmid);
+	if (*segp)
+		return 0;
+	return seg_find_err(part);
+}
+
+int clshm_seg_stat(struct clshm_part *part, const struct clshm_who *who,
+		   u32 shmid, struct clshm_ds *ds)
+{
+	struct clshm_seg *seg;
+	int err;
+
+	err = seg_lookup(part, shmid, &seg);
+	if (err)
+		return err;
+	if (!seg_perm_ok(seg, who, 0444))
+		return -EACCES;
+	seg_fill_ds(seg, ds);
+	return 0;
+}
+
+/*
+ * Route an operation on @shmid: 1 if it goes to another partition, 0 if
+ * it is ours, or a negative errno (part->lock held).
+ */
+static int shmid_route(struct clshm_part *part, u32 shmid)
+{
+	u32 owner = CLSHM_ID_PART(shmid);
+
+	lockdep_assert_held(&part->lock);
+	if (part->state != CLSHM_STATE_UP || owner == part->partid)
+		return 0;	/* seg_lookup() gives the errno */
+	if (!part->fab || owner >= CLSHM_FAB_MAX_PARTS)
+		return -EINVAL;
+	return clshm_part_reachable(part, owner) ? -EINVAL : 1;
 }
 
 static int clshm_ioc_stat(struct clshm_part *part, void __user *argp)
 {
 	struct clshm_stat a;
-	struct clshm_seg *seg;
+	struct clshm_who who;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.pad)
 		return -EINVAL;
+	clshm_who_current(&who, part);
 
 	mutex_lock(&part->lock);
-	seg = seg_find(part, a.shmid);
-	err = seg_find_err(part);
-	if (!seg)
-		goto out_unlock;
-	err = -EACCES;
-	if (!seg_perm_ok(seg, 0444))
-		goto out_unlock;
-	seg_fill_ds(seg, &a.ds);
-	err = 0;
-out_unlock:
+	err = shmid_route(part, a.shmid);
+	if (!err)
+		err = clshm_seg_stat(part, &who, a.shmid, &a.ds);
 	mutex_unlock(&part->lock);
+	if (err == 1)
+		err = clshm_remote_stat(part, a.shmid, &a.ds);
 	if (err)
 		return err;
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
+		  u32 shmid, kuid_t uid, kgid_t gid, u32 mode)
+{
+	struct clshm_seg *seg;
+	int err;
+
+	err = seg_lookup(part, shmid, &seg);
+	if (err)
+		return err;
+	if (!seg_may_change(seg, who))
+		return -EPERM;
+	seg->uid = uid;
+	seg->gid = gid;
+	seg->mode = mode;
+	seg->ctime = ktime_get_real_seconds();
+	return 0;
+}
+
 static int clshm_ioc_set(struct clshm_part *part, void __user *argp)
 {
 	struct user_namespace *ns = current_user_ns();
-	struct clshm_seg *seg;
 	struct clshm_set a;
+	struct clshm_who who;
 	kuid_t uid;
 	kgid_t gid;
 	int err;
@@ -605,53 +797,56 @@ static int clshm_ioc_set(struct clshm_part *part, void __user *argp)
 	gid = make_kgid(ns, a.gid);
 	if ((a.mode & ~0777u) || !uid_valid(uid) || !gid_valid(gid))
 		return -EINVAL;
+	clshm_who_current(&who, part);
 
 	mutex_lock(&part->lock);
-	seg = seg_find(part, a.shmid);
-	err = seg_find_err(part);
-	if (!seg)
-		goto out_unlock;
-	err = -EPERM;
-	if (!seg_may_change(seg))
-		goto out_unlock;
-	seg->uid = uid;
-	seg->gid = gid;
-	seg->mode = a.mode;
-	seg->ctime = ktime_get_real_seconds();
-	err = 0;
-out_unlock:
+	err = shmid_route(part, a.shmid);
+	if (!err)
+		err = clshm_seg_set(part, &who, a.shmid, uid, gid, a.mode);
 	mutex_unlock(&part->lock);
+	if (err == 1)
+		err = clshm_remote_set(part, a.shmid, uid, gid, a.mode);
 	return err;
+}
+
+int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
+		   u32 shmid, u32 flags)
+{
+	struct clshm_seg *seg;
+	int err;
+
+	err = seg_lookup(part, shmid, &seg);
+	if (err)
+		return err;
+	if (!seg_may_change(seg, who))
+		return -EPERM;
+	clshm_ring_post(part, CLSHM_MSG_SEG_RMID, flags, seg, who->pid, 0);
+	if ((flags & CLSHM_RMID_AUTO) && seg_nattch_total(seg))
+		seg->state |= CLSHM_SEG_AUTORMID;
+	else
+		seg_rmid(seg);
+	return 0;
 }
 
 static int clshm_ioc_rmid(struct clshm_part *part, void __user *argp)
 {
-	struct clshm_seg *seg;
 	struct clshm_rmid a;
+	struct clshm_who who;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.flags & ~CLSHM_RMID_FLAGS_ALL)
 		return -EINVAL;
+	clshm_who_current(&who, part);
 
 	mutex_lock(&part->lock);
-	seg = seg_find(part, a.shmid);
-	err = seg_find_err(part);
-	if (!seg)
-		goto out_unlock;
-	err = -EPERM;
-	if (!seg_may_change(seg))
-		goto out_unlock;
-	clshm_ring_post(part, CLSHM_MSG_SEG_RMID, a.flags, seg,
-			task_tgid_vnr(current), 0);
-	if ((a.flags & CLSHM_RMID_AUTO) && seg->nattch)
-		seg->state |= CLSHM_SEG_AUTORMID;
-	else
-		seg_rmid(seg);
-	err = 0;
-out_unlock:
+	err = shmid_route(part, a.shmid);
+	if (!err)
+		err = clshm_seg_rmid(part, &who, a.shmid, a.flags);
 	mutex_unlock(&part->lock);
+	if (err == 1)
+		err = clshm_remote_rmid(part, a.shmid, a.flags);
 	return err;
 }
 
@@ -685,6 +880,18 @@ static int clshm_ioc_shmdt(void __user *argp)
 	return vm_munmap(addr, len);
 }
 
+/* Mint a key of this partition (part->lock held). */
+int clshm_seg_mintkey(struct clshm_part *part, u32 *key)
+{
+	lockdep_assert_held(&part->lock);
+	if (part->state != CLSHM_STATE_UP)
+		return -ENODEV;
+	if (part->mint_next >= CLSHM_KEY_PATH_BIT)
+		return -ENOSPC;
+	*key = CLSHM_ID_MAKE(part->partid, part->mint_next++);
+	return 0;
+}
+
 static int clshm_ioc_mintkey(struct clshm_part *part, void __user *argp)
 {
 	struct clshm_mintkey a;
@@ -697,15 +904,11 @@ static int clshm_ioc_mintkey(struct clshm_part *part, void __user *argp)
 
 	mutex_lock(&part->lock);
 	err = clshm_part_reachable(part, a.part);
-	if (err)
-		goto out_unlock;
-	err = -ENOSPC;
-	if (part->mint_next >= CLSHM_KEY_PATH_BIT)
-		goto out_unlock;
-	a.key = CLSHM_ID_MAKE(part->partid, part->mint_next++);
-	err = 0;
-out_unlock:
+	if (!err && a.part == part->partid)
+		err = clshm_seg_mintkey(part, &a.key);
 	mutex_unlock(&part->lock);
+	if (!err && a.part != part->partid)
+		err = clshm_remote_mintkey(part, a.part, &a.key);
 	if (err)
 		return err;
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
@@ -731,6 +934,10 @@ long clshm_shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return clshm_ioc_mintkey(part, argp);
 	case CLSHM_IOC_GETHOSTNAME:
 		return clshm_ring_gethostname(part, argp);
+	case CLSHM_IOC_WAIT:
+		return clshm_ioc_wait(part, argp);
+	case CLSHM_IOC_WAKE:
+		return clshm_ioc_wake(part, argp);
 	default:
 		return clshm_common_ioctl(part, cmd, argp);
 	}
@@ -827,30 +1034,46 @@ static int clshm_ioc_list(struct clshm_part *part, void __user *argp)
 
 static int clshm_ioc_partlist(struct clshm_part *part, void __user *argp)
 {
-	struct clshm_part_info info = {};
+	struct clshm_part_info *info;
 	struct clshm_partlist a;
+	u32 i, n = 0;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.pad)
 		return -EINVAL;
+	info = kcalloc(CLSHM_FAB_MAX_PARTS + 1, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
 
 	mutex_lock(&part->lock);
 	err = -ENODEV;
 	if (part->state == CLSHM_STATE_UP) {
-		info.id = part->partid;
-		info.state = CLSHM_PART_UP;
-		info.incarnation = part->incarnation;
-		a.count = 1;
+		info[n].id = part->partid;
+		info[n].state = CLSHM_PART_UP;
+		info[n++].incarnation = part->incarnation;
+		for (i = 0; part->fab && i < part->fab->nparts; i++) {
+			struct clshm_fab_peer *peer = &part->fab->peers[i];
+
+			if (i == part->partid || peer->state == CLSHM_PART_DOWN)
+				continue;
+			info[n].id = i;
+			info[n].state = peer->state;
+			info[n++].incarnation = peer->incarnation;
+		}
 		a.local = part->partid;
 		err = 0;
 	}
 	mutex_unlock(&part->lock);
+	a.count = n;
+	if (!err && a.max &&
+	    copy_to_user(u64_to_user_ptr(a.buf), info,
+			 min(a.max, n) * sizeof(*info)))
+		err = -EFAULT;
+	kfree(info);
 	if (err)
 		return err;
-	if (a.max && copy_to_user(u64_to_user_ptr(a.buf), &info, sizeof(info)))
-		return -EFAULT;
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
@@ -868,6 +1091,8 @@ long clshm_common_ioctl(struct clshm_part *part, unsigned int cmd,
 		return clshm_ioc_list(part, argp);
 	case CLSHM_IOC_PARTLIST:
 		return clshm_ioc_partlist(part, argp);
+	case CLSHM_IOC_FABINFO:
+		return clshm_fab_info(part, argp);
 	default:
 		return -ENOTTY;
 	}

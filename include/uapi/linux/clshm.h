@@ -31,7 +31,7 @@
 /* ABI version: a major mismatch makes the library and the daemon fail
  * with EPROTO; minor versions only add. */
 #define CLSHM_ABI_MAJOR		1
-#define CLSHM_ABI_MINOR		0
+#define CLSHM_ABI_MINOR		1
 
 /* Version of the kernel-to-daemon ring protocol (struct clshm_ring_hdr). */
 #define CLSHM_RING_VERSION	1
@@ -502,12 +502,138 @@ struct clshm_clear {
 	__u32 removed;
 };
 
+/* Bits of clshm_fabinfo.flags. */
+#define CLSHM_FAB_PRESENT	0x1u	/* an ivshmem fabric is bound */
+#define CLSHM_FAB_DOORBELL	0x2u	/* it has doorbell interrupts */
+#define CLSHM_FAB_JOINED	0x4u	/* the local partition is a member */
+
+/**
+ * struct clshm_fabinfo - the fabric the partition runs on (CLSHM_IOC_FABINFO)
+ * @flags: out: CLSHM_FAB_* bits; 0 when clshm runs on local pages
+ * @nparts: out: partition slots of the fabric layout
+ * @size: out: fabric size in bytes
+ * @zone_off: out: byte offset of the local partition's zone
+ * @zone_size: out: bytes of every partition's zone
+ * @zone_used: out: pages of the local zone held by live segments
+ * @ivposition: out: the device's IVPosition register
+ * @partid: out: the local partition id
+ * @msgs_sent: out: mailbox messages sent
+ * @msgs_recv: out: mailbox messages received and accepted
+ * @msgs_bad: out: mailbox entries rejected (bad seq, type, sender, args)
+ * @mbox_full: out: sends that found the peer's mailbox full
+ * @doorbells: out: doorbells rung
+ * @interrupts: out: doorbell interrupts received
+ * @slot_bad: out: partition table entries found inconsistent
+ * @hdr_bad: out: checks that found the fabric header changed
+ * @peers_up: out: times a peer was seen coming up
+ * @peers_lost: out: times a peer was declared down
+ * @reqs_failed: out: requests failed because their peer went down
+ * @engaged: out: extents of other partitions' zones mapped here now
+ *
+ * Works on both devices in any state.
+ */
+struct clshm_fabinfo {
+	__u32 flags;
+	__u32 nparts;
+	__u64 size;
+	__u64 zone_off;
+	__u64 zone_size;
+	__u64 zone_used;
+	__u32 ivposition;
+	__u32 partid;
+	__u64 msgs_sent;
+	__u64 msgs_recv;
+	__u64 msgs_bad;
+	__u64 mbox_full;
+	__u64 doorbells;
+	__u64 interrupts;
+	__u64 slot_bad;
+	__u64 hdr_bad;
+	__u64 peers_up;
+	__u64 peers_lost;
+	__u64 reqs_failed;
+	__u64 engaged;
+};
+
+#define CLSHM_WAIT_FOREVER	0xffffffffu
+
+/**
+ * struct clshm_wait - wait until a word of a segment changes (CLSHM_IOC_WAIT)
+ * @addr: in: address of a naturally aligned 32-bit word inside an attach
+ *        of the calling process
+ * @expected: in: return at once if the word does not hold this value
+ * @timeout_ms: in: give up after this long; CLSHM_WAIT_FOREVER: never
+ * @flags: in: must be zero
+ * @pad: must be zero
+ *
+ * The cross-partition replacement for FUTEX_WAIT, which fabric pages
+ * cannot serve (they have no struct page).  Returns 0 once the word
+ * differs from @expected; a CLSHM_IOC_WAKE on the segment from any
+ * partition makes the waiter look again at once, and it also looks on its
+ * own every few milliseconds, so a lost doorbell only delays it.  Errors:
+ * EINVAL (not an attach, unaligned, nonzero flags or pad), ETIMEDOUT,
+ * EINTR, EFAULT.
+ */
+struct clshm_wait {
+	__u64 addr;
+	__u32 expected;
+	__u32 timeout_ms;
+	__u32 flags;
+	__u32 pad;
+};
+
+/**
+ * struct clshm_wake - wake the waiters of a segment (CLSHM_IOC_WAKE)
+ * @addr: in: an address inside an attach of the calling process
+ * @flags: in: must be zero
+ * @woken: out: local waiters woken (waiters in other partitions are
+ *         woken too, but not counted)
+ *
+ * Errors: EINVAL (not an attach, nonzero flags).
+ */
+struct clshm_wake {
+	__u64 addr;
+	__u32 flags;
+	__u32 woken;
+};
+
+/* Operations of struct clshm_peer. */
+#define CLSHM_PEER_HELLO	1	/* send the daemon's hello to @part */
+#define CLSHM_PEER_REFUSE	2	/* refuse @part: incompatible daemon */
+
+/**
+ * struct clshm_peer - daemon-to-daemon membership (CLSHM_IOC_PEER)
+ * @op: in: CLSHM_PEER_*
+ * @part: in: the partition concerned
+ * @major: in (HELLO): the daemon's CLSHM_ABI_MAJOR
+ * @minor: in (HELLO): the daemon's CLSHM_ABI_MINOR
+ * @page_size: in (HELLO): the page size of the daemon's partition
+ * @len: in (HELLO): size of the host name at @name, NUL included (2..64)
+ * @name: in (HELLO): user pointer to the NUL-terminated host name
+ *
+ * Only the registered daemon may call this.  HELLO travels through the
+ * fabric to the daemon of @part, which sees CLSHM_MSG_PEER_HELLO; REFUSE
+ * marks @part down here (logged) until it comes back with a new
+ * incarnation.  Errors: EPERM (not the daemon), EINVAL, ENOENT (@part is
+ * not up), EAGAIN (its mailbox is full), ENODEV (no fabric, or shut down).
+ */
+struct clshm_peer {
+	__u32 op;
+	__u32 part;
+	__u32 major;
+	__u32 minor;
+	__u32 page_size;
+	__u32 len;
+	__u64 name;
+};
+
 /* ioctls on both devices */
 #define CLSHM_IOC_VERSION	_IOR(CLSHM_IOC_TYPE, 0x00, struct clshm_version)
 #define CLSHM_IOC_INFO		_IOR(CLSHM_IOC_TYPE, 0x01, struct clshm_info)
 #define CLSHM_IOC_COUNTERS	_IOR(CLSHM_IOC_TYPE, 0x02, struct clshm_counters)
 #define CLSHM_IOC_LIST		_IOWR(CLSHM_IOC_TYPE, 0x03, struct clshm_list)
 #define CLSHM_IOC_PARTLIST	_IOWR(CLSHM_IOC_TYPE, 0x04, struct clshm_partlist)
+#define CLSHM_IOC_FABINFO	_IOR(CLSHM_IOC_TYPE, 0x05, struct clshm_fabinfo)
 /* ioctls on the shm device */
 #define CLSHM_IOC_MINTKEY	_IOWR(CLSHM_IOC_TYPE, 0x10, struct clshm_mintkey)
 #define CLSHM_IOC_SHMGET	_IOWR(CLSHM_IOC_TYPE, 0x11, struct clshm_shmget)
@@ -516,6 +642,8 @@ struct clshm_clear {
 #define CLSHM_IOC_RMID		_IOW(CLSHM_IOC_TYPE, 0x14, struct clshm_rmid)
 #define CLSHM_IOC_SHMDT		_IOW(CLSHM_IOC_TYPE, 0x15, struct clshm_shmdt)
 #define CLSHM_IOC_GETHOSTNAME	_IOW(CLSHM_IOC_TYPE, 0x16, struct clshm_hostname)
+#define CLSHM_IOC_WAIT		_IOW(CLSHM_IOC_TYPE, 0x17, struct clshm_wait)
+#define CLSHM_IOC_WAKE		_IOWR(CLSHM_IOC_TYPE, 0x18, struct clshm_wake)
 /* ioctls on the ctl device (all but GETCFG need CAP_SYS_ADMIN) */
 #define CLSHM_IOC_GETCFG	_IOR(CLSHM_IOC_TYPE, 0x20, struct clshm_cfg)
 #define CLSHM_IOC_SETCFG	_IOW(CLSHM_IOC_TYPE, 0x21, struct clshm_cfg)
@@ -524,6 +652,7 @@ struct clshm_clear {
 #define CLSHM_IOC_HELLO		_IOWR(CLSHM_IOC_TYPE, 0x24, struct clshm_hello)
 #define CLSHM_IOC_REPLY		_IOW(CLSHM_IOC_TYPE, 0x25, struct clshm_reply)
 #define CLSHM_IOC_CLEAR		_IOWR(CLSHM_IOC_TYPE, 0x26, struct clshm_clear)
+#define CLSHM_IOC_PEER		_IOW(CLSHM_IOC_TYPE, 0x27, struct clshm_peer)
 
 /*
  * The daemon ring (protocol version CLSHM_RING_VERSION).
@@ -588,6 +717,20 @@ struct clshm_ring_hdr {
 #define CLSHM_MSG_GETHOSTNAME	6	/* request: reply with the host name */
 #define CLSHM_MSG_DUMP		7	/* dump state to the log */
 #define CLSHM_MSG_CLEAR		8	/* arg0 = segments removed */
+/* Since ABI 1.1 (a daemon ignores types it does not know): */
+#define CLSHM_MSG_PART_UP	9	/* part came up; arg0 = incarnation */
+#define CLSHM_MSG_PART_DOWN	10	/* part went down; arg0 = incarnation,
+					 * flags = CLSHM_DOWN_* */
+#define CLSHM_MSG_PEER_HELLO	11	/* daemon hello from part; arg0 =
+					 * major << 32 | minor, arg1 = page
+					 * size, arg2 = incarnation; its host
+					 * name via CLSHM_IOC_GETHOSTNAME */
+
+/* Flags of CLSHM_MSG_PART_DOWN: why the partition is down. */
+#define CLSHM_DOWN_LEFT		0x1u	/* it shut down cleanly */
+#define CLSHM_DOWN_TIMEOUT	0x2u	/* its heartbeat stopped */
+#define CLSHM_DOWN_REBOOT	0x4u	/* it came back with a new incarnation */
+#define CLSHM_DOWN_REFUSED	0x8u	/* refused: incompatible versions */
 
 /**
  * struct clshm_msg - one ring entry (64 bytes)
