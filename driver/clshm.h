@@ -200,6 +200,7 @@ struct clshm_part {
 	struct list_head rreqs;		/* struct clshm_rreq in flight */
 	u64 next_rreq;
 	unsigned long *zone_map;	/* fabric: used pages of our zone */
+	struct list_head zombies;	/* struct clshm_zombie */
 	u64 zone_pages;
 	u64 zone_used;
 	struct xarray segs;		/* shmid serial -> seg until destroyed */
@@ -254,6 +255,7 @@ struct clshm_seg {
 	u32 *rattach;			/* fabric: attaches per partition */
 	u32 rnattch;			/* fabric: sum of rattach[] */
 	bool orphan;			/* proxy whose owner went down */
+	bool zombie;			/* its zone pages wait for KILL acks */
 	bool nattch_dirty;		/* proxy: owner must hear nattch */
 	int engage_idx;			/* proxy: engagement entry, or -1 */
 	u64 zfirst;			/* fabric: first page in the zone */

@@ -442,6 +442,7 @@ static struct clshm_part *part_alloc(void)
 	xa_init(&part->proxies);
 	INIT_LIST_HEAD(&part->rreqs);
 	INIT_LIST_HEAD(&part->proxy_list);
+	INIT_LIST_HEAD(&part->zombies);
 	part->next_rreq = 1;
 	part->mint_next = 1;
 	spin_lock_init(&part->ring.lock);

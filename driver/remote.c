@@ -83,6 +83,28 @@ struct clshm_rreq {
 	struct clshm_fab_msg reply;
 };
 
+/**
+ * struct clshm_zombie - zone pages of a segment destroyed by force while
+ *                       other partitions had it attached
+ * @node: in part->zombies (part->lock)
+ * @shmid: the destroyed segment
+ * @first: first page of its extent
+ * @npages: length of the extent
+ * @waiting: partitions that have not yet acknowledged the KILL
+ *
+ * An attacher may have received the segment's extent in an ATTACH reply
+ * without having published its engagement entry yet; the pages are only
+ * given back once every attacher acknowledged the KILL (a NATTCH of 0,
+ * after which its engagement entry, if any, guards them) or went down.
+ */
+struct clshm_zombie {
+	struct list_head node;
+	u32 shmid;
+	u64 first;
+	unsigned long npages;
+	DECLARE_BITMAP(waiting, CLSHM_FAB_MAX_PARTS);
+};
+
 int clshm_part_reachable(struct clshm_part *part, u32 id)
 {
 	lockdep_assert_held(&part->lock);
@@ -118,9 +140,37 @@ int clshm_remote_join(struct clshm_part *part)
 	return 0;
 }
 
-void clshm_remote_leave(struct clshm_part *part)
+static void zombie_free(struct clshm_part *part, struct clshm_zombie *z)
 {
 	lockdep_assert_held(&part->lock);
+	clshm_remote_zone_free(part, z->first, z->npages);
+	list_del(&z->node);
+	kfree(z);
+}
+
+/* Partition @id acknowledged the KILL of @shmid, or went down. */
+static void zombies_release(struct clshm_part *part, u32 id, u32 shmid,
+			    bool all)
+{
+	struct clshm_zombie *z, *tmp;
+
+	lockdep_assert_held(&part->lock);
+	list_for_each_entry_safe(z, tmp, &part->zombies, node) {
+		if (!all && z->shmid != shmid)
+			continue;
+		clear_bit(id, z->waiting);
+		if (bitmap_empty(z->waiting, CLSHM_FAB_MAX_PARTS))
+			zombie_free(part, z);
+	}
+}
+
+void clshm_remote_leave(struct clshm_part *part)
+{
+	struct clshm_zombie *z, *tmp;
+
+	lockdep_assert_held(&part->lock);
+	list_for_each_entry_safe(z, tmp, &part->zombies, node)
+		zombie_free(part, z);
 	WARN_ON(part->zone_used);
 	bitmap_free(part->zone_map);
 	part->zone_map = NULL;
@@ -256,7 +306,9 @@ static void fab_seg_release(struct clshm_seg *seg)
 
 	lockdep_assert_held(&seg->pages_lock);
 	if (!seg->proxy) {
-		clshm_remote_zone_free(part, seg->zfirst, seg->npages);
+		/* A zombie (clshm_remote_seg_killed) gives the pages back. */
+		if (!seg->zombie)
+			clshm_remote_zone_free(part, seg->zfirst, seg->npages);
 		clshm_count(part, CLSHM_C_PAGES_FREED, seg->npages);
 		clshm_count(part, CLSHM_C_PAGES_PINNED, -(s64)seg->npages);
 	}
@@ -698,24 +750,47 @@ void clshm_remote_proxies_kill(struct clshm_part *part)
  * The owning side: requests from other partitions
  */
 
-/* Tell the partitions attached to an owned segment destroyed by force. */
+/**
+ * clshm_remote_seg_killed - an owned segment is destroyed by force
+ * @seg: the segment, attached by other partitions (part->lock held)
+ *
+ * Tells the attached partitions to zap it, and keeps its zone pages as a
+ * zombie until they acknowledge (see struct clshm_zombie).  Without
+ * memory for the zombie the pages are leaked until the partition shuts
+ * down, which is safe.
+ */
 void clshm_remote_seg_killed(struct clshm_seg *seg)
 {
 	struct clshm_part *part = seg->part;
+	struct clshm_zombie *z;
 	struct clshm_fab_msg m;
 	u32 i;
 
 	lockdep_assert_held(&part->lock);
+	z = kzalloc(sizeof(*z), GFP_KERNEL);
+	if (z) {
+		z->shmid = seg->shmid;
+		z->first = seg->zfirst;
+		z->npages = seg->npages;
+	}
 	for (i = 0; i < CLSHM_FAB_MAX_PARTS; i++) {
 		if (!seg->rattach[i])
 			continue;
 		msg_prepare(&m, CLSHM_FM_KILL, NULL);
 		m.arg[0] = seg->shmid;
-		/* If this is lost, their engagement still guards the pages. */
+		/* A lost KILL keeps the zombie until @i goes down. */
 		clshm_fab_send(part, i, &m);
 		seg->rattach[i] = 0;
+		if (z)
+			set_bit(i, z->waiting);
 	}
 	seg->rnattch = 0;
+	seg->zombie = true;
+	if (z)
+		list_add(&z->node, &part->zombies);
+	else
+		pr_warn("clshm: fabric: %lu pages of segment 0x%08x stay in use until shutdown\n",
+			seg->npages, seg->shmid);
 }
 
 static int owner_attach(struct clshm_part *part, const struct clshm_who *who,
@@ -851,12 +926,15 @@ static void recv_nattch(struct clshm_part *part, u32 from,
 	}
 	mutex_lock(&part->lock);
 	seg = clshm_seg_find(part, msg->arg[0]);
-	if (seg && seg->rattach) {	/* else destroyed meanwhile: fine */
+	if (seg && seg->rattach) {
 		old = seg->rattach[from];
 		seg->rattach[from] = msg->arg[1];
 		seg->rnattch = seg->rnattch - old + msg->arg[1];
 		if (msg->arg[1] < old)
 			clshm_seg_nattch_changed(seg);
+	} else if (!seg && !msg->arg[1]) {
+		/* Destroyed: maybe the acknowledgement of a KILL. */
+		zombies_release(part, from, msg->arg[0], false);
 	}
 	mutex_unlock(&part->lock);
 }
@@ -877,6 +955,11 @@ static void recv_kill(struct clshm_part *part, u32 from,
 			seg->shmid);
 		proxy_kill(seg);
 	}
+	/*
+	 * Acknowledge, also without a proxy (an attach still in flight):
+	 * from now on our engagement entry, if any, guards the pages.
+	 */
+	send_nattch(part, msg->arg[0], 0);
 	mutex_unlock(&part->lock);
 }
 
@@ -965,6 +1048,7 @@ void clshm_remote_peer_down(struct clshm_part *part, u32 id)
 		complete(&rq->done);
 		clshm_fab_stat(part->fab, CLSHM_FS_REQS_FAILED, 1);
 	}
+	zombies_release(part, id, 0, true);
 	xa_for_each(&part->segs, idx, seg) {
 		if (!seg->rattach || !seg->rattach[id])
 			continue;
