@@ -6,13 +6,15 @@
  *
  * A flat table of commands (IRIX's verbs plus status and listing); each
  * command parses its own options.  Everything goes through the ctl device
- * (root only); the read-only commands status and ipcs fall back to the
- * shm device (open to all) so that anyone can look, as with ipcs(1).
+ * (root only); the read-only commands status, ipcs, partitions and fabric
+ * fall back to the shm device (open to all) so that anyone can look, as
+ * with ipcs(1).  Host names are asked on the shm device, the only one
+ * that takes CLSHM_IOC_GETHOSTNAME.
  *
  * Text output is for people; -j gives one JSON object per command for
- * getcfg, the limit commands, status and ipcs.  In JSON, keys and shmids
- * are strings "0x%08x", modes are strings in octal ("0600"), everything
- * else is a number.
+ * getcfg, the limit commands, status, ipcs, partitions and fabric.  In
+ * JSON, keys and shmids are strings "0x%08x", modes are strings in octal
+ * ("0600"), states are strings, everything else is a number.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +135,10 @@ int ioc_fail(const char *what, int err)
 	case ENODEV:
 		errmsg("%s: clshm is not started: run 'clshmctl startup'",
 		       what);
+		return EX_ERROR;
+	case EPROTO:
+		/* From the cu_* helpers, which check the driver's answers. */
+		errmsg("%s: the driver gave an inconsistent answer", what);
 		return EX_ERROR;
 	default:
 		errmsg("%s: %s", what, strerror(err));
@@ -413,12 +419,30 @@ struct status {
 	struct clshm_version ver;
 	struct clshm_info info;
 	struct clshm_counters cnt;
+	struct clshm_fabinfo fab;
 	struct clshm_part_info parts[CLSHM_MAX_PARTS];
 	uint32_t nparts, local;
 	bool have_parts;
+	bool have_fab;
 	bool have_pid;
 	__u32 daemon_pid;
 };
+
+static int cmp_part(const void *a, const void *b)
+{
+	uint32_t x = ((const struct clshm_part_info *)a)->id;
+	uint32_t y = ((const struct clshm_part_info *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The fabric's flags as JSON members. */
+static void fab_json_flags(struct json *j, const struct clshm_fabinfo *f)
+{
+	json_bool(j, "present", f->flags & CLSHM_FAB_PRESENT);
+	json_bool(j, "doorbell", f->flags & CLSHM_FAB_DOORBELL);
+	json_bool(j, "joined", f->flags & CLSHM_FAB_JOINED);
+}
 
 static void status_json(const struct status *s)
 {
@@ -458,6 +482,16 @@ static void status_json(const struct status *s)
 		json_uint(&j, cu_counters[k].name,
 			  cu_counter_get(&s->cnt, &cu_counters[k]));
 	json_obj_end(&j);
+	if (s->have_fab) {
+		json_obj_begin(&j, "fabric");
+		fab_json_flags(&j, &s->fab);
+		json_uint(&j, "nparts", s->fab.nparts);
+		json_uint(&j, "size", s->fab.size);
+		json_obj_end(&j);
+	} else {
+		json_null(&j, "fabric");
+	}
+	json_uint(&j, "partitions_up", cu_parts_up(s->parts, s->nparts));
 	json_arr_begin(&j, "partitions");
 	for (i = 0; i < s->nparts; i++) {
 		json_obj_begin(&j, NULL);
@@ -474,6 +508,7 @@ static void status_json(const struct status *s)
 static void status_text(const struct status *s)
 {
 	const struct clshm_info *in = &s->info;
+	char fab[128];
 	uint32_t i;
 	size_t k;
 
@@ -489,6 +524,11 @@ static void status_text(const struct status *s)
 		printf("  daemon      not running\n");
 	printf("  driver      ABI %u.%u, ring protocol %u\n", s->ver.major,
 	       s->ver.minor, s->ver.ring_version);
+	if (s->have_fab)
+		printf("  fabric      %s\n",
+		       cu_fab_summary(&s->fab, fab, sizeof(fab)));
+	else
+		printf("  fabric      unknown (the driver predates ABI 1.1)\n");
 	printf("  limits      maxpgs %llu pages, maxsegs %u, maxdpgs %u pages, timeout %u ms\n",
 	       in->maxpgs, in->maxsegs, in->maxdpgs, in->timeout_ms);
 	printf("  segments    %u of %u (highest serial %u)\n", in->segs,
@@ -499,7 +539,7 @@ static void status_text(const struct status *s)
 	if (!s->have_parts) {
 		printf("  partitions  none (clshm is not started)\n");
 	} else {
-		printf("  partitions  %u up:", s->nparts);
+		printf("  partitions  %u up:", cu_parts_up(s->parts, s->nparts));
 		for (i = 0; i < s->nparts; i++)
 			printf(" %02x%s%s", s->parts[i].id,
 			       s->parts[i].id == s->local ? " (local)" : "",
@@ -553,10 +593,17 @@ static int cmd_status(struct ctx *c, const struct command *cmd, int argc,
 		s->have_pid = true;
 		s->daemon_pid = cfg.daemon_pid;
 	}
+	if (ioctl(fd, CLSHM_IOC_FABINFO, &s->fab) == 0) {
+		s->have_fab = true;
+	} else if (errno != ENOTTY) {
+		ret = ioc_fail("reading the fabric", errno);
+		goto out;
+	}
 	err = cu_partlist(fd, s->parts, CLSHM_MAX_PARTS, &s->nparts,
 			  &s->local);
 	if (!err) {
 		s->have_parts = true;
+		qsort(s->parts, s->nparts, sizeof(s->parts[0]), cmp_part);
 	} else if (err != -ENODEV) {
 		ret = ioc_fail("listing partitions", -err);
 		goto out;
@@ -650,10 +697,6 @@ static int cmd_ipcs(struct ctx *c, const struct command *cmd, int argc,
 		return ret;
 	err = cu_list(fd, &segs, &n);
 	close(fd);
-	if (err == -EPROTO) {
-		errmsg("listing segments: the driver gave an inconsistent answer");
-		return EX_ERROR;
-	}
 	if (err)
 		return ioc_fail("listing segments", -err);
 	if (c->json)
@@ -661,6 +704,233 @@ static int cmd_ipcs(struct ctx *c, const struct command *cmd, int argc,
 	else
 		ipcs_text(segs, n);
 	free(segs);
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* partitions */
+
+struct part_row {
+	struct clshm_part_info info;
+	char host[CLSHM_HOSTNAME_MAX];	/* "" when not known */
+	int host_err;			/* why not, a positive errno */
+};
+
+/* Why a host name is not known, in a few words. */
+static const char *host_err_name(int err)
+{
+	switch (err) {
+	case ENOTCONN:
+		return "no daemon";
+	case ETIMEDOUT:
+		return "no answer";
+	case ENOENT:
+		return "not up";
+	case EAGAIN:
+		return "daemon busy";
+	case EIO:
+		return "went down";
+	default:
+		return strerror(err);
+	}
+}
+
+/*
+ * The host name of every partition, by CLSHM_IOC_GETHOSTNAME on the shm
+ * device (the kernel asks the partition's daemon, or knows it from the
+ * daemon's hello).
+ */
+static void part_hostnames(struct part_row *rows, uint32_t n)
+{
+	int fd = cu_open(CLSHM_SHM_PATH);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct clshm_hostname h;
+
+		rows[i].host[0] = '\0';
+		if (fd < 0) {
+			rows[i].host_err = -fd;
+			continue;
+		}
+		memset(&h, 0, sizeof(h));
+		h.name = (uintptr_t)rows[i].host;
+		h.len = sizeof(rows[i].host);
+		h.part = rows[i].info.id;
+		if (ioctl(fd, CLSHM_IOC_GETHOSTNAME, &h) < 0) {
+			rows[i].host_err = errno;
+			rows[i].host[0] = '\0';
+			continue;
+		}
+		rows[i].host[sizeof(rows[i].host) - 1] = '\0';
+		rows[i].host_err = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void partitions_json(const struct part_row *rows, uint32_t n,
+			    uint32_t local, uint32_t up)
+{
+	struct json j;
+	uint32_t i;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_uint(&j, "local", local);
+	json_uint(&j, "count", n);
+	json_uint(&j, "up", up);
+	json_arr_begin(&j, "partitions");
+	for (i = 0; i < n; i++) {
+		json_obj_begin(&j, NULL);
+		json_uint(&j, "id", rows[i].info.id);
+		json_str(&j, "state", cu_part_state_name(rows[i].info.state));
+		json_uint(&j, "incarnation", rows[i].info.incarnation);
+		if (rows[i].host_err) {
+			json_null(&j, "hostname");
+			json_str(&j, "hostname_error",
+				 host_err_name(rows[i].host_err));
+		} else {
+			json_str(&j, "hostname", rows[i].host);
+		}
+		json_bool(&j, "local", rows[i].info.id == local);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+}
+
+static void partitions_text(const struct part_row *rows, uint32_t n,
+			    uint32_t local, uint32_t up)
+{
+	char shown[CLSHM_HOSTNAME_MAX];
+	uint32_t i;
+
+	printf("%-4s %-8s %-20s %s\n", "part", "state", "incarnation", "host");
+	for (i = 0; i < n; i++) {
+		const struct part_row *r = &rows[i];
+
+		printf("%02x   %-8s %-20llu ", r->info.id,
+		       cu_part_state_name(r->info.state),
+		       (unsigned long long)r->info.incarnation);
+		if (r->host_err)
+			printf("- (%s)", host_err_name(r->host_err));
+		else
+			printf("%s", cu_hostname_print(r->host, shown,
+						       sizeof(shown)));
+		printf("%s\n", r->info.id == local ? " (local)" : "");
+	}
+	printf("%u partition%s, %u up\n", n, n == 1 ? "" : "s", up);
+}
+
+static int cmd_partitions(struct ctx *c, const struct command *cmd, int argc,
+			  char **argv)
+{
+	struct clshm_part_info parts[CLSHM_MAX_PARTS];
+	struct part_row *rows;
+	uint32_t n, local, i;
+	bool is_ctl;
+	int fd, ret, err;
+
+	ret = look_prologue(cmd, argc, argv, &fd, &is_ctl);
+	if (ret >= 0)
+		return ret;
+	err = cu_partlist(fd, parts, CLSHM_MAX_PARTS, &n, &local);
+	close(fd);
+	if (err)
+		return ioc_fail("listing partitions", -err);
+	qsort(parts, n, sizeof(parts[0]), cmp_part);
+
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		errmsg("out of memory");
+		return EX_ERROR;
+	}
+	for (i = 0; i < n; i++)
+		rows[i].info = parts[i];
+	part_hostnames(rows, n);
+	if (c->json)
+		partitions_json(rows, n, local, cu_parts_up(parts, n));
+	else
+		partitions_text(rows, n, local, cu_parts_up(parts, n));
+	free(rows);
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* fabric */
+
+static void fabric_json(const struct clshm_fabinfo *f)
+{
+	struct json j;
+	size_t k;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	fab_json_flags(&j, f);
+	json_uint(&j, "flags", f->flags);
+	json_uint(&j, "nparts", f->nparts);
+	json_uint(&j, "size", f->size);
+	json_uint(&j, "zone_off", f->zone_off);
+	json_uint(&j, "zone_size", f->zone_size);
+	json_uint(&j, "zone_used", f->zone_used);
+	json_uint(&j, "ivposition", f->ivposition);
+	json_uint(&j, "partid", f->partid);
+	json_obj_begin(&j, "counters");
+	for (k = 0; k < cu_nfab_counters; k++)
+		json_uint(&j, cu_fab_counters[k].name,
+			  cu_fab_counter_get(f, &cu_fab_counters[k]));
+	json_obj_end(&j);
+	json_obj_end(&j);
+}
+
+static void fabric_text(const struct clshm_fabinfo *f)
+{
+	char sum[128];
+	size_t k;
+
+	printf("fabric      %s\n", cu_fab_summary(f, sum, sizeof(sum)));
+	if (!(f->flags & CLSHM_FAB_PRESENT))
+		return;
+	printf("  size      %llu bytes, %u partition slots\n",
+	       (unsigned long long)f->size, f->nparts);
+	printf("  local     partition %02x, IVPosition %u, %s\n", f->partid,
+	       f->ivposition, f->flags & CLSHM_FAB_JOINED ? "joined" :
+	       "not joined (it joins at 'clshmctl startup')");
+	printf("  zone      offset 0x%llx, %llu bytes, %llu pages used\n",
+	       (unsigned long long)f->zone_off,
+	       (unsigned long long)f->zone_size,
+	       (unsigned long long)f->zone_used);
+	printf("  doorbell  %s\n", f->flags & CLSHM_FAB_DOORBELL ?
+	       "yes: peers are woken by interrupts" :
+	       "no: mailboxes are polled");
+	printf("counters\n");
+	for (k = 0; k < cu_nfab_counters; k++)
+		printf("  %-16s %llu\n", cu_fab_counters[k].name,
+		       (unsigned long long)cu_fab_counter_get(f,
+							&cu_fab_counters[k]));
+}
+
+static int cmd_fabric(struct ctx *c, const struct command *cmd, int argc,
+		      char **argv)
+{
+	struct clshm_fabinfo f;
+	bool is_ctl;
+	int fd, ret, err = 0;
+
+	ret = look_prologue(cmd, argc, argv, &fd, &is_ctl);
+	if (ret >= 0)
+		return ret;
+	memset(&f, 0, sizeof(f));
+	if (ioctl(fd, CLSHM_IOC_FABINFO, &f) < 0)
+		err = errno;
+	close(fd);
+	if (err)
+		return ioc_fail("reading the fabric", err);
+	if (c->json)
+		fabric_json(&f);
+	else
+		fabric_text(&f);
 	return EX_OK;
 }
 
@@ -710,7 +980,8 @@ static const struct command commands[] = {
 	  CLSHM_CFG_PARTID },
 	{ "status", cmd_status, "",
 	  "show state, limits, usage and counters",
-	  "Works for every user; the daemon's pid needs root.\n", 0 },
+	  "Also a line on the fabric and the partitions that are up.  Works\n"
+	  "for every user; the daemon's pid needs root.\n", 0 },
 	{ "ipcs", cmd_ipcs, "",
 	  "list the segments (alias: list)",
 	  "One line per segment: key, shmid, owner partition, size, mode,\n"
@@ -718,6 +989,18 @@ static const struct command commands[] = {
 	  "detach; autormid: removed at the last detach; dead: torn down by\n"
 	  "force).  Works for every user, like ipcs(1).\n", 0 },
 	{ "list", cmd_ipcs, "", NULL, NULL, 0 },
+	{ "partitions", cmd_partitions, "",
+	  "list the partitions (alias: parts)",
+	  "One line per partition the driver knows (joining, up or leaving):\n"
+	  "id, state, incarnation (changes when it reboots) and host name,\n"
+	  "the local one marked.  Host names come from the partitions'\n"
+	  "daemons.  Works for every user.\n", 0 },
+	{ "parts", cmd_partitions, "", NULL, NULL, 0 },
+	{ "fabric", cmd_fabric, "",
+	  "show the fabric the partition runs on",
+	  "Whether an ivshmem fabric is bound, its size and partition slots,\n"
+	  "the local zone, doorbell support and the fabric counters.\n"
+	  "Works for every user.\n", 0 },
 	{ "help", cmd_help, "[COMMAND]",
 	  "show this help, or a command's", NULL, 0 },
 };
@@ -775,7 +1058,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "\n"
 "Options:\n"
-"  -j, --json     JSON output (getcfg, the limits, status, ipcs)\n"
+"  -j, --json     JSON output (getcfg, the limits, status, ipcs,\n"
+"                 partitions, fabric)\n"
 "  -h, --help     show this help and exit\n"
 "  -V, --version  show the version and exit\n"
 "\n"
@@ -802,6 +1086,16 @@ static int cmd_help(struct ctx *c, const struct command *cmd, int argc,
 		errmsg("no command '%s'; 'clshmctl help' lists them",
 		       argv[optind]);
 		return EX_USAGE;
+	}
+	/* An alias: the help of the command it stands for. */
+	if (!which->summary) {
+		size_t i;
+
+		for (i = 0; i < NCOMMANDS; i++)
+			if (commands[i].fn == which->fn && commands[i].summary) {
+				which = &commands[i];
+				break;
+			}
 	}
 	cmd_usage(which, false);
 	return EX_OK;

@@ -58,6 +58,41 @@ static void sleep_ms(long ms)
 /* ------------------------------------------------------------------ */
 /* startup */
 
+/*
+ * The fabric refused our partition id: EADDRINUSE (a live partition has
+ * it) or ERANGE (the fabric has no slot for it).  With doorbells the id
+ * is the device's IVPosition, which the doorbell server hands out.
+ */
+static void startup_id_hint(int fd, const struct clshm_cfg *cfg, int err)
+{
+	struct clshm_fabinfo f;
+	bool bell = false;
+	unsigned int id = cfg->partid, n = 0;
+
+	memset(&f, 0, sizeof(f));
+	if (ioctl(fd, CLSHM_IOC_FABINFO, &f) == 0) {
+		bell = f.flags & CLSHM_FAB_DOORBELL;
+		n = f.nparts;
+		if (bell)
+			id = f.ivposition;
+	}
+	if (err == EADDRINUSE && bell)
+		errmsg("partition id %u (the doorbell server's IVPosition) is in use by a live partition on the fabric: restart this guest so that the server gives it a free id",
+		       id);
+	else if (err == EADDRINUSE)
+		errmsg("partition id %u is in use by a live partition on the fabric (the kernel log names its host): pick a free one with 'clshmctl partid ID', then start again",
+		       id);
+	else if (bell)
+		errmsg("partition id %u (the doorbell server's IVPosition) has no slot in the fabric (%u slots): restart the guests so that ids stay below %u",
+		       id, n, n);
+	else if (n)
+		errmsg("partition id %u has no slot in the fabric (%u slots): pick one from 0 to %u with 'clshmctl partid ID', then start again",
+		       id, n, n - 1);
+	else
+		errmsg("partition id %u has no slot in the fabric: pick a smaller one with 'clshmctl partid ID', then start again",
+		       id);
+}
+
 /* $CLSHMD, else clshmd next to this executable, else "clshmd" (PATH). */
 static const char *find_clshmd(char *buf, size_t len)
 {
@@ -217,6 +252,9 @@ int cmd_startup(struct ctx *c, const struct command *cmd, int argc,
 			} else if (err == ENOMEM) {
 				errmsg("not enough memory for a daemon ring of %u pages: lower it with 'clshmctl maxdpgs PAGES'",
 				       cfg.maxdpgs);
+				r = EX_ERROR;
+			} else if (err == EADDRINUSE || err == ERANGE) {
+				startup_id_hint(fd, &cfg, err);
 				r = EX_ERROR;
 			} else {
 				r = ioc_fail("starting clshm", err);

@@ -108,7 +108,9 @@ err_proto:
 int cu_partlist(int fd, struct clshm_part_info *buf, uint32_t max,
 		uint32_t *n, uint32_t *local)
 {
+	uint64_t seen[CLSHM_MAX_PARTS / 64] = { 0 };
 	struct clshm_partlist pl;
+	uint32_t i;
 
 	memset(&pl, 0, sizeof(pl));
 	memset(buf, 0, max * sizeof(*buf));
@@ -116,11 +118,53 @@ int cu_partlist(int fd, struct clshm_part_info *buf, uint32_t max,
 	pl.max = max;
 	if (ioctl(fd, CLSHM_IOC_PARTLIST, &pl) < 0)
 		return -errno;
-	if (pl.local >= CLSHM_MAX_PARTS)
+	if (pl.local >= CLSHM_MAX_PARTS || pl.count > CLSHM_MAX_PARTS)
 		return -EPROTO;
 	*n = pl.count < max ? pl.count : max;
+	for (i = 0; i < *n; i++) {
+		if (buf[i].id >= CLSHM_MAX_PARTS ||
+		    buf[i].state > CLSHM_PART_LEAVING)
+			return -EPROTO;
+		if (seen[buf[i].id / 64] & (1ULL << (buf[i].id % 64)))
+			return -EPROTO;
+		seen[buf[i].id / 64] |= 1ULL << (buf[i].id % 64);
+	}
 	*local = pl.local;
 	return 0;
+}
+
+uint32_t cu_parts_up(const struct clshm_part_info *parts, uint32_t n)
+{
+	uint32_t i, up = 0;
+
+	for (i = 0; i < n; i++)
+		if (parts[i].state == CLSHM_PART_UP)
+			up++;
+	return up;
+}
+
+int cu_hostname_ok(const char *s)
+{
+	size_t len = 0;
+
+	for (; *s; s++, len++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return len > 0 && len < CLSHM_HOSTNAME_MAX;
+}
+
+const char *cu_hostname_print(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return buf;
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = s[i] >= 0x21 && s[i] <= 0x7e ? s[i] : '?';
+	buf[i] = '\0';
+	if (!i)
+		snprintf(buf, len, "-");
+	return buf;
 }
 
 const char *cu_state_name(uint32_t state)
@@ -200,6 +244,57 @@ const struct cu_counter cu_counters[] = {
 	COUNTER(errors),
 };
 const size_t cu_ncounters = sizeof(cu_counters) / sizeof(cu_counters[0]);
+
+#define FAB_COUNTER(f) { #f, offsetof(struct clshm_fabinfo, f) }
+const struct cu_counter cu_fab_counters[] = {
+	FAB_COUNTER(msgs_sent),
+	FAB_COUNTER(msgs_recv),
+	FAB_COUNTER(msgs_bad),
+	FAB_COUNTER(mbox_full),
+	FAB_COUNTER(doorbells),
+	FAB_COUNTER(interrupts),
+	FAB_COUNTER(slot_bad),
+	FAB_COUNTER(hdr_bad),
+	FAB_COUNTER(peers_up),
+	FAB_COUNTER(peers_lost),
+	FAB_COUNTER(reqs_failed),
+	FAB_COUNTER(engaged),
+};
+const size_t cu_nfab_counters = sizeof(cu_fab_counters) /
+				sizeof(cu_fab_counters[0]);
+
+/* A size in bytes as "64 MiB", "512 KiB" or "1000 bytes". */
+static void size_phrase(__u64 v, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	int u = -1;
+
+	while (u < 3 && v >= 1024 && !(v % 1024)) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu bytes", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+}
+
+const char *cu_fab_summary(const struct clshm_fabinfo *f, char *buf,
+			   size_t len)
+{
+	char size[32];
+
+	if (!(f->flags & CLSHM_FAB_PRESENT)) {
+		snprintf(buf, len, "none (single partition on local pages)");
+		return buf;
+	}
+	size_phrase(f->size, size, sizeof(size));
+	snprintf(buf, len, "ivshmem %s, %u partition slots, %s, %s", size,
+		 f->nparts,
+		 f->flags & CLSHM_FAB_DOORBELL ? "doorbell" : "polled (no doorbell)",
+		 f->flags & CLSHM_FAB_JOINED ? "joined" : "not joined");
+	return buf;
+}
 
 int cu_parse_u64(const char *s, unsigned long long max,
 		 unsigned long long *out)

@@ -47,11 +47,30 @@ int cu_version(int fd, struct clshm_version *v);
 int cu_list(int fd, struct clshm_ds **segs, size_t *n);
 
 /*
- * The partitions that are up, by CLSHM_IOC_PARTLIST: at most max entries
- * in buf, *n of them filled, *local the local partition id.
+ * The partitions the driver knows, by CLSHM_IOC_PARTLIST: every one that
+ * is not down (joining, up or leaving; a driver of ABI 1.0 lists only the
+ * local one).  At most max entries in buf, *n of them filled, *local the
+ * local partition id.  The answer is checked: an id out of range, an
+ * unknown state or an id listed twice is -EPROTO.
  */
 int cu_partlist(int fd, struct clshm_part_info *buf, uint32_t max,
 		uint32_t *n, uint32_t *local);
+
+/* How many of the n entries of a partition list are up. */
+uint32_t cu_parts_up(const struct clshm_part_info *parts, uint32_t n);
+
+/*
+ * A host name as the driver accepts it in an answer or a hello: 1 to 63
+ * bytes of printable ASCII without blanks (0x21..0x7e).
+ */
+int cu_hostname_ok(const char *s);
+
+/*
+ * A host name that came from elsewhere, fit for a log line or a table:
+ * copied into buf with anything outside 0x21..0x7e replaced by '?'; "-"
+ * when it is empty.  Returns buf.
+ */
+const char *cu_hostname_print(const char *s, char *buf, size_t len);
 
 /* "down", "up" (clshm_cfg.state, clshm_info.state). */
 const char *cu_state_name(uint32_t state);
@@ -73,6 +92,23 @@ static inline __u64 cu_counter_get(const struct clshm_counters *c,
 {
 	return *(const __u64 *)((const char *)c + f->off);
 }
+
+/* The counters of struct clshm_fabinfo (msgs_sent to engaged), in order. */
+extern const struct cu_counter cu_fab_counters[];
+extern const size_t cu_nfab_counters;
+
+static inline __u64 cu_fab_counter_get(const struct clshm_fabinfo *f,
+				       const struct cu_counter *c)
+{
+	return *(const __u64 *)((const char *)f + c->off);
+}
+
+/*
+ * The fabric as one phrase: "none (local pages)", or "ivshmem 64 MiB,
+ * 8 partition slots, doorbell, joined".  Returns buf.
+ */
+const char *cu_fab_summary(const struct clshm_fabinfo *f, char *buf,
+			   size_t len);
 
 /*
  * Parse an unsigned decimal (or 0x hexadecimal) number that must fit in

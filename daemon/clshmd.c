@@ -5,9 +5,12 @@
  * One clshmd per partition.  It opens the partition's ctl device, says
  * hello to the driver (version check; the driver takes one daemon per
  * partition, a second hello fails with EBUSY), maps the kernel-to-daemon
- * ring, rebuilds its segment table from CLSHM_IOC_LIST and then waits in
+ * ring, rebuilds its segment table from CLSHM_IOC_LIST, says hello to the
+ * daemons of the other partitions that are up (peers.c) and then waits in
  * poll(2) for two things: ring messages (POLLIN on the ctl device) and
- * signals (a signalfd, so that no work happens in a signal handler).
+ * signals (a signalfd, so that no work happens in a signal handler).  The
+ * poll also times out when a hello that found a full mailbox is due to be
+ * sent again.
  * POLLHUP on the ctl device means the partition was shut down: exit.
  *
  * Started by 'clshmctl startup', it daemonizes itself (double fork) but
@@ -319,8 +322,13 @@ static int do_register(struct clshmd *d)
 	logmsg(LOG_NOTICE, "registered for partition %02x (clshm.ko ABI %u.%u, ring protocol %u, %u ring entries)",
 	       d->partid, h.major, h.minor, h.ring_version, d->nentries);
 
-	/* A restarted daemon has missed everything: start from the truth. */
-	resync(d, false);
+	/*
+	 * A restarted daemon has missed everything: start from the truth,
+	 * and say hello to the partitions that are up.
+	 */
+	peers_init(d);
+	log_fabric(d);
+	resync_all(d, true);
 	return EXIT_OK;
 }
 
@@ -416,7 +424,8 @@ static int event_loop(struct clshmd *d, int sfd)
 		};
 		int ret;
 
-		if (poll(p, 2, -1) < 0) {
+		/* Wake up for hellos to retry, too. */
+		if (poll(p, 2, peers_timeout(d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			logmsg(LOG_ERR, "poll: %s", strerror(errno));
@@ -445,6 +454,7 @@ static int event_loop(struct clshmd *d, int sfd)
 		}
 		if ((p[0].revents & POLLIN) && ring_drain(d))
 			return EXIT_OK;
+		peers_retry(d);
 	}
 }
 
@@ -462,7 +472,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: clshmd [OPTION]... [PARTITION]\n"
 "The clshm daemon: registers with the clshm driver, answers its requests,\n"
-"logs the segments' lifecycle.  Normally started by 'clshmctl startup'.\n"
+"logs the segments' lifecycle, says hello to the daemons of the other\n"
+"partitions and refuses incompatible ones.  Normally started by\n"
+"'clshmctl startup'.\n"
 "\n"
 "  -f, --foreground  stay in the foreground (and log to standard error)\n"
 "  -s, --syslog      log to syslog (the default in the background)\n"
@@ -489,7 +501,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct clshmd d = { .fd = -1 };
+	/* Static: with its partition table it is some 32 KiB. */
+	static struct clshmd d = { .fd = -1, .shm_fd = -1 };
 	int c, ret, sfd, ready_fd = -1;
 	char logto = 0;
 	unsigned long long inst = 0;
@@ -584,6 +597,7 @@ int main(int argc, char **argv)
 out:
 	ring_detach(&d);
 	segs_free(&d);
+	peers_fini(&d);
 	if (d.fd >= 0)
 		close(d.fd);
 	close(sfd);

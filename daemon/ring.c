@@ -19,9 +19,11 @@
  *
  * When the ring overflows the driver drops notifications and counts them
  * in hdr->dropped; the segment table is then rebuilt from
- * CLSHM_IOC_LIST ("resynchronising").  The table is the daemon's view of
- * the partition's segments: what the state dump shows and what lifecycle
- * lines are checked against.
+ * CLSHM_IOC_LIST, and the partition table from CLSHM_IOC_PARTLIST
+ * ("resynchronising").  The segment table is the daemon's view of the
+ * partition's segments: what the state dump shows and what lifecycle
+ * lines are checked against.  The messages about other partitions
+ * (PART_UP, PART_DOWN, PEER_HELLO) are handled in peers.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +51,9 @@ static const char *const msg_names[MSG_TYPE_MAX + 1] = {
 	[CLSHM_MSG_GETHOSTNAME] = "gethostname",
 	[CLSHM_MSG_DUMP] = "dump",
 	[CLSHM_MSG_CLEAR] = "clear",
+	[CLSHM_MSG_PART_UP] = "part_up",
+	[CLSHM_MSG_PART_DOWN] = "part_down",
+	[CLSHM_MSG_PEER_HELLO] = "peer_hello",
 };
 
 /* ------------------------------------------------------------------ */
@@ -244,19 +249,14 @@ int resync(struct clshmd *d, bool quiet)
 	return 0;
 }
 
+void resync_all(struct clshmd *d, bool initial)
+{
+	resync(d, false);
+	peers_resync(d, initial);
+}
+
 /* ------------------------------------------------------------------ */
 /* Messages */
-
-/* What the driver accepts in an answer: printable ASCII, no blanks. */
-static bool hostname_ok(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e)
-			return false;
-	return true;
-}
 
 static void reply_hostname(struct clshmd *d, const struct clshm_msg *m)
 {
@@ -272,7 +272,7 @@ static void reply_hostname(struct clshmd *d, const struct clshm_msg *m)
 		r.status = errno;
 	} else {
 		name[sizeof(name) - 1] = '\0';
-		if (hostname_ok(name)) {
+		if (cu_hostname_ok(name)) {
 			r.data = (uintptr_t)name;
 			r.len = (__u32)strlen(name) + 1;
 		} else {
@@ -320,6 +320,13 @@ static int handle(struct clshmd *d, const struct clshm_msg *m, __u64 pos)
 	       pos, msg_names[m->type], m->flags, m->part,
 	       m->shmid, m->key, m->uid, m->req, m->arg[0], m->arg[1],
 	       m->arg[2]);
+	if ((m->type == CLSHM_MSG_PART_UP || m->type == CLSHM_MSG_PART_DOWN ||
+	     m->type == CLSHM_MSG_PEER_HELLO) && m->part >= CLSHM_MAX_PARTS) {
+		logmsg(LOG_WARNING, "ring entry %llu: %s about partition %u (0 to %d expected); skipped",
+		       pos, msg_names[m->type], m->part, CLSHM_MAX_PARTS - 1);
+		d->skipped++;
+		return 0;
+	}
 	d->handled[m->type]++;
 
 	switch (m->type) {
@@ -385,6 +392,18 @@ static int handle(struct clshmd *d, const struct clshm_msg *m, __u64 pos)
 		       m->arg[0]);
 		resync(d, true);
 		break;
+	case CLSHM_MSG_PART_UP:
+		peer_up(d, m);
+		break;
+	case CLSHM_MSG_PART_DOWN:
+		peer_down(d, m);
+		break;
+	case CLSHM_MSG_PEER_HELLO:
+		if (!peer_hello(d, m)) {
+			d->handled[m->type]--;
+			d->skipped++;
+		}
+		break;
 	}
 	return 0;
 }
@@ -402,7 +421,7 @@ static void check_dropped(struct clshmd *d)
 		logmsg(LOG_WARNING, "the ring's dropped counter went back from %llu to %llu; resynchronising",
 		       d->dropped_seen, dropped);
 	d->dropped_seen = dropped;
-	resync(d, false);
+	resync_all(d, false);
 }
 
 static void idle_wakeup(struct clshmd *d)
@@ -446,7 +465,7 @@ static int ignore_head(struct clshmd *d)
 {
 	if (!d->bad_head) {
 		d->bad_head = true;
-		resync(d, false);
+		resync_all(d, false);
 	}
 	__atomic_store_n(&d->hdr->tail, d->tail, __ATOMIC_RELEASE);
 	idle_wakeup(d);
@@ -525,25 +544,6 @@ static void dump_segments(struct clshmd *d)
 	}
 }
 
-static void dump_partitions(struct clshmd *d)
-{
-	struct clshm_part_info parts[CLSHM_MAX_PARTS];
-	uint32_t n, local, i;
-	int err;
-
-	err = cu_partlist(d->fd, parts, CLSHM_MAX_PARTS, &n, &local);
-	if (err) {
-		dumpline("partitions: cannot list them: %s", strerror(-err));
-		return;
-	}
-	dumpline("partitions up: %u (local %02x)", n, local);
-	for (i = 0; i < n; i++)
-		dumpline("  partition %02x: %s, incarnation %llu%s",
-			 parts[i].id, cu_part_state_name(parts[i].state),
-			 parts[i].incarnation,
-			 parts[i].id == local ? " (local)" : "");
-}
-
 void dump_state(struct clshmd *d, const char *why)
 {
 	struct clshm_counters c;
@@ -597,6 +597,7 @@ void dump_state(struct clshmd *d, const char *why)
 		dumpline("counters:%s", line);
 	}
 
+	dump_fabric(d);
 	dump_partitions(d);
 	/* Show the driver's truth, and keep our table in line with it. */
 	resync(d, true);

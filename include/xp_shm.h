@@ -10,6 +10,7 @@
 #define XP_SHM_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/types.h>
@@ -34,7 +35,7 @@ typedef int partid_t;
 
 /* Library version (the ABI of libxp.so.1). */
 #define XP_VERSION_MAJOR	1
-#define XP_VERSION_MINOR	0
+#define XP_VERSION_MINOR	1
 
 key_t	 xp_ftok(const char *path, int id);
 int	 xp_shmget(key_t key, size_t size, int shmflg);
@@ -47,6 +48,48 @@ int	 part_getcount(void);
 int	 part_getlist(partid_t *part_list, int max_parts);
 int	 part_gethostname(partid_t part, char *name, int max_len);
 partid_t part_getpart(int shmid);
+
+/* Since libxp 1.1 (symbol version LIBXP_1.1): */
+
+/**
+ * xp_shmwait() - wait until a word of an attached segment changes
+ * @addr: a naturally aligned 32-bit word inside an attach of the caller
+ * @expected: return at once if the word does not hold this value
+ * @timeout_ms: give up after this many milliseconds; -1 waits for ever,
+ *              0 only looks
+ *
+ * The way to sleep on shared memory across partitions: FUTEX_WAIT cannot
+ * serve a segment on a fabric, whose pages belong to no kernel's page
+ * allocator.  It works on local segments too.  The word is looked at by
+ * the kernel, so a change made just before the call is never missed.
+ * xp_shmwake() from any partition, after a change of the word, wakes the
+ * waiter at once; without it the waiter still notices within a few
+ * milliseconds.  A waiter returns once it has seen the word differ, even
+ * if it has changed back since, so callers loop on their own condition,
+ * as with futexes.
+ *
+ * Return: 0 when the word differs from @expected; -1 with errno ETIMEDOUT
+ * (still @expected after @timeout_ms, or at once for 0), EINTR (a signal
+ * handler ran), EINVAL (@addr is NULL, unaligned or not inside an attach,
+ * or @timeout_ms below -1), EFAULT, ENODEV (no driver), ENOSYS (the
+ * loaded clshm.ko predates ABI 1.1).
+ */
+int	 xp_shmwait(const volatile void *addr, uint32_t expected,
+		    int timeout_ms);
+
+/**
+ * xp_shmwake() - wake the waiters of a segment
+ * @addr: any address inside an attach of the caller
+ *
+ * Wakes every xp_shmwait() on the segment, in this partition and in the
+ * others; each waiter looks at its word again.  Store the new value
+ * before calling it.
+ *
+ * Return: the number of waiters woken in this partition (those in other
+ * partitions are woken but not counted), or -1 with errno EINVAL (@addr
+ * is NULL or not inside an attach), ENODEV or ENOSYS.
+ */
+int	 xp_shmwake(const volatile void *addr);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * part.c - the part_* calls: which partitions exist and who they are
+ *
+ * part_getcount() and part_getlist() report the partitions that are up,
+ * the local one included, as IRIX did; the driver's list also holds the
+ * ones that are joining or leaving the fabric, which are left out here.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,26 +23,54 @@ XP_API partid_t part_getid(void)
 	return (partid_t)ver.partid;
 }
 
-XP_API int part_getcount(void)
-{
-	struct clshm_partlist pl = { .buf = 0, .max = 0 };
-	int err;
-
-	err = xp_dev_ioctl(CLSHM_IOC_PARTLIST, &pl);
-	if (err)
-		return xp_fail(-err);
-	return (int)pl.count;
-}
-
-XP_API int part_getlist(partid_t *part_list, int max_parts)
+/*
+ * The ids of the partitions that are up, in ascending order, into
+ * ids[CLSHM_MAX_PARTS]: their number, or -errno.  The driver lists every
+ * partition that is not down, with its state (ABI 1.1; a 1.0 driver lists
+ * only the local one); joining and leaving ones do not count as up.
+ * Entries with an id out of range or listed twice are ignored.
+ */
+static int xp_parts_up(partid_t *ids)
 {
 	struct clshm_part_info info[CLSHM_MAX_PARTS];
 	struct clshm_partlist pl = {
 		.buf = (__u64)(uintptr_t)info,
 		.max = CLSHM_MAX_PARTS,
 	};
-	unsigned int n, i, j;
-	int err;
+	unsigned char up[CLSHM_MAX_PARTS] = { 0 };
+	unsigned int n, i;
+	int err, count = 0;
+
+	err = xp_dev_ioctl(CLSHM_IOC_PARTLIST, &pl);
+	if (err)
+		return err;
+	n = pl.count < CLSHM_MAX_PARTS ? pl.count : CLSHM_MAX_PARTS;
+	for (i = 0; i < n; i++)
+		if (info[i].id < CLSHM_MAX_PARTS &&
+		    info[i].state == CLSHM_PART_UP)
+			up[info[i].id] = 1;
+	/* Ascending order of id for free: walk the id space. */
+	for (i = 0; i < CLSHM_MAX_PARTS; i++)
+		if (up[i])
+			ids[count++] = (partid_t)i;
+	return count;
+}
+
+XP_API int part_getcount(void)
+{
+	partid_t ids[CLSHM_MAX_PARTS];
+	int n;
+
+	n = xp_parts_up(ids);
+	if (n < 0)
+		return xp_fail(-n);
+	return n;
+}
+
+XP_API int part_getlist(partid_t *part_list, int max_parts)
+{
+	partid_t ids[CLSHM_MAX_PARTS];
+	int n, i;
 
 	if (max_parts < 0 || (!part_list && max_parts > 0))
 		return xp_fail(EINVAL);
@@ -47,25 +79,14 @@ XP_API int part_getlist(partid_t *part_list, int max_parts)
 	 * Always ask for every partition, so that a short list holds the
 	 * lowest ids rather than whichever the driver reported first.
 	 */
-	err = xp_dev_ioctl(CLSHM_IOC_PARTLIST, &pl);
-	if (err)
-		return xp_fail(-err);
-	n = pl.count < CLSHM_MAX_PARTS ? pl.count : CLSHM_MAX_PARTS;
-
-	/* Ascending order of id (insertion sort: n <= 256). */
-	for (i = 1; i < n; i++) {
-		struct clshm_part_info cur = info[i];
-
-		for (j = i; j > 0 && info[j - 1].id > cur.id; j--)
-			info[j] = info[j - 1];
-		info[j] = cur;
-	}
-
-	if (n > (unsigned int)max_parts)
-		n = (unsigned int)max_parts;
+	n = xp_parts_up(ids);
+	if (n < 0)
+		return xp_fail(-n);
+	if (n > max_parts)
+		n = max_parts;
 	for (i = 0; i < n; i++)
-		part_list[i] = (partid_t)info[i].id;
-	return (int)n;
+		part_list[i] = ids[i];
+	return n;
 }
 
 XP_API int part_gethostname(partid_t part, char *name, int max_len)

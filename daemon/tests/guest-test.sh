@@ -3,62 +3,14 @@
 #
 # End-to-end tests of clshmd and clshmctl inside a clshm guest (busybox
 # sh, root, clshm.ko loaded but not started: vm/run --no-start).  Needs
-# shmtool in PATH.  Prints TAP-like "ok"/"not ok" lines, the JSON outputs
-# between "JSON-BEGIN name" and "JSON-END" for the host to validate, and
-# last "N passed, N failed".
+# shmtool in PATH and testlib.sh next to it.  Prints TAP-like "ok"/"not
+# ok" lines, the JSON outputs between "JSON-BEGIN name" and "JSON-END"
+# for the host to validate, and last "N passed, N failed".
 
-LOG=/var/log/messages
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "not ok - $*"; }
-
-# expect_rc WANT DESC CMD...: run CMD, keep its output in $out.
-expect_rc() {
-	want=$1 desc=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ]; then
-		ok "$desc"
-	else
-		nok "$desc (status $rc, expected $want)"
-		echo "$out" | sed 's/^/#   /'
-	fi
-}
-
-# has DESC PATTERN: $out matches PATTERN (grep -E).
-has() {
-	if echo "$out" | grep -Eq -- "$2"; then
-		ok "$1"
-	else
-		nok "$1 (no /$2/ in output)"
-		echo "$out" | sed 's/^/#   /'
-	fi
-}
+. "$(dirname "$0")/testlib.sh"
 
 # waitlog DESC PATTERN: the log shows PATTERN within 5 s.
-waitlog() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -Eq -- "$2" $LOG 2>/dev/null && { ok "$1"; return 0; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	nok "$1 (no /$2/ in $LOG)"
-	tail -n 15 $LOG | sed 's/^/#   /'
-	return 1
-}
-
-json() {	# json NAME CMD...: show a JSON output to the host
-	echo "JSON-BEGIN $1"
-	shift
-	"$@"
-	echo "JSON-END"
-}
-
-daemon_pid() { clshmctl getcfg | sed -n 's/^daemon pid *//p'; }
+waitlog() { waitlog_for 5 "$@"; }
 
 gone() {	# gone PID: wait up to 5 s for PID to exit
 	i=0
@@ -90,6 +42,10 @@ json getcfg-down clshmctl -j getcfg
 expect_rc 0 "shutdown while down succeeds" clshmctl shutdown
 has "shutdown while down says so" "not started"
 json status-down clshmctl -j status
+expect_rc 1 "partitions while down exits 1" clshmctl partitions
+has "partitions while down says how to start" "clshmctl startup"
+expect_rc 0 "fabric while down" clshmctl fabric
+has "fabric while down says there is none" "^fabric +none"
 
 echo "# startup"
 expect_rc 0 "startup" clshmctl startup
@@ -106,6 +62,23 @@ expect_rc 3 "second clshmd -f exits 3" clshmd -f 0
 expect_rc 4 "maxpgs while up exits 4" clshmctl maxpgs 100
 has "maxpgs while up says shut down first" "shutdown' first"
 expect_rc 0 "maxpgs shows the value while up" clshmctl maxpgs
+
+echo "# partitions and fabric (one guest, no fabric)"
+waitlog "daemon logs the fabric" "clshmd\[$pid\]: fabric: none"
+waitlog "daemon logs the partitions" "clshmd\[$pid\]: partitions: 1 up of 1 listed \(local 00\)"
+expect_rc 0 "partitions" clshmctl partitions
+has "partitions lists the local one with its host name" "^00 +up +[0-9]+ +$(hostname) \(local\)$"
+has "partitions counts them" "^1 partition, 1 up$"
+expect_rc 0 "parts is an alias" clshmctl parts
+has "parts lists the local one" "^00 +up "
+json partitions clshmctl -j partitions
+expect_rc 0 "fabric" clshmctl fabric
+has "fabric says there is none" "^fabric +none"
+json fabric clshmctl -j fabric
+expect_rc 0 "status" clshmctl status
+has "status has a fabric line" "^  fabric +none"
+has "status counts the partitions up" "^  partitions +1 up: 00 \(local\)$"
+expect_rc 2 "partitions takes no argument" clshmctl partitions 3
 
 echo "# segments"
 id1=$(shmtool create 0x7 65536)
@@ -158,6 +131,35 @@ for k in 0x00000010 0x00000011 0x0000000c 0x0000000d 0x0000000e 0x0000000f; do
 done
 [ -d /proc/$pid ] && ok "the daemon survived" || nok "the daemon survived"
 
+echo "# other partitions (messages written through the stopped daemon's memory)"
+abi=$(clshmd -V | sed -n 's/.*ABI \([0-9]*\.[0-9]*\),.*/\1/p')
+poke_msg() {	# poke_msg KEY WHAT: a fresh ring entry becomes message WHAT
+	kill -STOP $pid
+	shmtool create $1 4096 > /dev/null
+	shmtool poke $2 $pid
+	kill -CONT $pid
+}
+poke_msg 0x20 up
+waitlog "PART_UP is logged" "clshmd\[$pid\]: partition 05 is up \(incarnation 77\)"
+waitlog "the daemon tries its hello" "clshmd\[$pid\]: (hello to partition 05 not sent|the driver does not know CLSHM_IOC_PEER)"
+poke_msg 0x21 hello
+waitlog "a compatible hello is logged" "clshmd\[$pid\]: partition 05 \(host [^)]*\) joined: daemon ABI $abi$"
+poke_msg 0x22 hello-major
+waitlog "a hello of another ABI major is refused" "clshmd\[$pid\]: partition 05 \(host [^)]*\) runs clshm ABI [0-9]+\.0, this partition $abi: refusing it"
+poke_msg 0x23 hello-page
+waitlog "a hello with another page size is refused" "clshmd\[$pid\]: partition 05 \(host [^)]*\) has [0-9]+-byte pages, this partition [0-9]+-byte pages: refusing it"
+poke_msg 0x24 down
+waitlog "PART_DOWN is logged with its reason" "clshmd\[$pid\]: partition 05 is down: heartbeat timeout \(incarnation 77\)"
+poke_msg 0x25 far
+waitlog "a partition id out of range is skipped" "clshmd\[$pid\]: ring entry [0-9]+: part_up about partition 300 \(0 to 255 expected\); skipped"
+poke_msg 0x26 hello
+waitlog "a hello from a partition that is not up is ignored" "clshmd\[$pid\]: hello from partition 05, incarnation 77, but the driver has it down"
+for k in 0x00000020 0x00000021 0x00000022 0x00000023 0x00000024 0x00000025 0x00000026; do
+	shmtool rmid "$(clshmctl ipcs | awk -v k="$k" '$1 == k { print $2 }')"
+done
+[ -d /proc/$pid ] && ok "the daemon survived the partition messages" || nok "the daemon survived the partition messages"
+expect_rc 0 "the daemon still answers after them" shmtool hostname 0
+
 echo "# shutdown while attached"
 shmtool hold $id1 65536 30 > /tmp/hold.out &
 holder=$!
@@ -173,6 +175,8 @@ echo "# signals"
 kill -USR1 $pid
 waitlog "SIGUSR1 dumps the state" "clshmd\[$pid\]: state dump \(SIGUSR1\)"
 waitlog "the dump lists the segments" "clshmd\[$pid\]: segments: 2"
+waitlog "the dump counts the partitions" "clshmd\[$pid\]: partitions: 1 listed, 1 up \(local 00\)"
+waitlog "the dump names the local partition's host" "clshmd\[$pid\]: +partition 00: up, incarnation [0-9]+, host $(hostname) \(local\)"
 waitlog "the dump ends" "clshmd\[$pid\]: end of state dump"
 kill -HUP $pid
 waitlog "SIGHUP removes the segments" "clshmd\[$pid\]: SIGHUP: removed 2 segments"
@@ -250,6 +254,9 @@ if su -s /bin/sh clshmtest -c true 2>/dev/null; then
 	expect_rc 0 "status as a user" su -s /bin/sh clshmtest -c "clshmctl status"
 	has "status as a user cannot see the daemon" "unknown \(run as root"
 	expect_rc 0 "ipcs as a user" su -s /bin/sh clshmtest -c "clshmctl ipcs"
+	expect_rc 0 "partitions as a user" su -s /bin/sh clshmtest -c "clshmctl partitions"
+	has "partitions as a user lists the local one" "^00 +up "
+	expect_rc 0 "fabric as a user" su -s /bin/sh clshmtest -c "clshmctl fabric"
 	expect_rc 6 "clshmd as a user exits 6" su -s /bin/sh clshmtest -c "clshmd -f 0"
 else
 	echo "# su does not work here: skipping the user tests"

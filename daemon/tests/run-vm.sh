@@ -17,28 +17,8 @@ ${CC:-gcc} -O2 -Wall -Wextra -I"$top/include/uapi" -o "$here/shmtool" \
 "$top/vm/run" --no-start --timeout 600 "$@" \
 	--copy "$here/shmtool:/tmp/bin/shmtool" \
 	--copy "$here/guest-test.sh:/tmp/guest-test.sh" \
+	--copy "$here/testlib.sh:/tmp/testlib.sh" \
 	-- sh /tmp/guest-test.sh | tee "$out"
 rc=${PIPESTATUS[0]}
 
-python3 - "$out" "$rc" <<'EOF'
-import json, re, sys
-text = open(sys.argv[1]).read()
-rc = int(sys.argv[2])
-m = re.findall(r'^(\d+) passed, (\d+) failed$', text, re.M)
-passed, failed = (int(m[-1][0]), int(m[-1][1])) if m else (0, 1)
-for name, body in re.findall(r'^JSON-BEGIN (\S+)\n(.*?)^JSON-END$', text,
-                             re.M | re.S):
-    try:
-        obj = json.loads(body)
-        assert isinstance(obj, dict)
-        passed += 1
-        print(f"ok - JSON of {name} parses ({len(obj)} members)")
-    except Exception as e:
-        failed += 1
-        print(f"not ok - JSON of {name}: {e}")
-if rc and not failed:
-    failed += 1
-    print(f"not ok - vm/run exited {rc}")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
-EOF
+python3 "$here/check-results.py" "$out" "$rc"

@@ -13,6 +13,17 @@
  *                                   last entry a wrong seq or an unknown
  *                                   type, moves head far ahead, or two
  *                                   entries past what the driver wrote
+ *   shmtool poke up|down|hello|hello-major|hello-page|far PID
+ *                                   turns the last entry into a message
+ *                                   about partition 5, incarnation 77:
+ *                                   PART_UP, PART_DOWN (heartbeat
+ *                                   timeout), a PEER_HELLO of this ABI
+ *                                   and page size, one of the next ABI
+ *                                   major, one with 16 times the page
+ *                                   size; or a PART_UP of partition 300
+ *   shmtool badhello PART           registers as the daemon (no clshmd may
+ *                                   run) and sends partition PART the hello
+ *                                   of a daemon of the next ABI major
  *
  * Exit status: 0, or 1 with the errno's name on stderr.
  */
@@ -54,6 +65,46 @@ static unsigned long ring_addr(const char *pid)
 	return start;
 }
 
+/* The messages about other partitions: 0, or -1 for an unknown name. */
+static int peer_msg(const char *what, struct clshm_msg *m)
+{
+	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
+	__u64 abi = (__u64)CLSHM_ABI_MAJOR << 32 | CLSHM_ABI_MINOR;
+
+	m->flags = 0;
+	m->part = 5;
+	m->shmid = 0;
+	m->key = 0;
+	m->uid = 0;
+	m->req = 0;
+	m->arg[0] = 77;
+	m->arg[1] = 0;
+	m->arg[2] = 0;
+	if (!strcmp(what, "up")) {
+		m->type = CLSHM_MSG_PART_UP;
+	} else if (!strcmp(what, "far")) {
+		m->type = CLSHM_MSG_PART_UP;
+		m->part = 300;
+	} else if (!strcmp(what, "down")) {
+		m->type = CLSHM_MSG_PART_DOWN;
+		m->flags = CLSHM_DOWN_TIMEOUT;
+	} else if (!strncmp(what, "hello", 5)) {
+		m->type = CLSHM_MSG_PEER_HELLO;
+		m->arg[0] = abi;
+		m->arg[1] = page;
+		m->arg[2] = 77;
+		if (!strcmp(what, "hello-major"))
+			m->arg[0] = (__u64)(CLSHM_ABI_MAJOR + 1) << 32;
+		else if (!strcmp(what, "hello-page"))
+			m->arg[1] = page * 16;
+		else if (strcmp(what, "hello"))
+			return -1;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Only the daemon may map the ring, so a hostile ring writer goes
  * through the stopped daemon's memory (/proc/PID/mem, as root).
@@ -91,13 +142,43 @@ static int poke(const char *what, const char *pid)
 		h.head += 1000000;
 	else if (!strcmp(what, "head2"))
 		h.head += 2;
-	else
+	else if (peer_msg(what, &m))
 		return 2;
 	if (pwrite(fd, &m, sizeof(m), at) != sizeof(m) ||
 	    pwrite(fd, &h.head, sizeof(h.head),
 		   (off_t)(base + offsetof(struct clshm_ring_hdr, head))) !=
 	    sizeof(h.head))
 		return fail("write the ring");
+	close(fd);
+	return 0;
+}
+
+/* A daemon of an ABI major we do not have says hello to partition part. */
+static int badhello(__u32 part)
+{
+	static char name[] = "incompatible-daemon";
+	struct clshm_hello h = { 0 };
+	struct clshm_peer p = { 0 };
+	int fd;
+
+	fd = open(CLSHM_CTL_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(CLSHM_CTL_PATH);
+	h.major = CLSHM_ABI_MAJOR;
+	h.minor = CLSHM_ABI_MINOR;
+	h.ring_version = CLSHM_RING_VERSION;
+	if (ioctl(fd, CLSHM_IOC_HELLO, &h) < 0)
+		return fail("HELLO");
+	p.op = CLSHM_PEER_HELLO;
+	p.part = part;
+	p.major = CLSHM_ABI_MAJOR + 1;
+	p.minor = 0;
+	p.page_size = (__u32)sysconf(_SC_PAGESIZE);
+	p.len = sizeof(name);
+	p.name = (uintptr_t)name;
+	if (ioctl(fd, CLSHM_IOC_PEER, &p) < 0)
+		return fail("PEER");
+	sleep(1);
 	close(fd);
 	return 0;
 }
@@ -113,6 +194,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "poke") && argc == 4)
 		return poke(argv[2], argv[3]);
+	if (!strcmp(argv[1], "badhello") && argc == 3)
+		return badhello((__u32)strtoul(argv[2], NULL, 0));
 	fd = open(CLSHM_SHM_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return fail(CLSHM_SHM_PATH);

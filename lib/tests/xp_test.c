@@ -10,7 +10,8 @@
  *  - nodev: with no clshm device every call fails with ENODEV and leaks
  *    no descriptor.  Skipped where /dev/clshm/0/shm exists.
  *  - dev: the calls against a started clshm partition (run inside a
- *    guest).  Skipped where the device is absent.
+ *    guest).  Skipped where the device is absent; the xp_shmwait() and
+ *    xp_shmwake() ones also where the driver predates ABI 1.1.
  *
  * Built by "make -C lib test", linked against ./libxp.so.
  */
@@ -25,11 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/clshm.h>
@@ -38,7 +42,8 @@
 #include "key.h"
 #include "xp_shm.h"
 
-#define NR_API	10
+#define NR_API		12	/* functions exported, all versions */
+#define NR_API_1_0	10	/* of them at LIBXP_1.0 */
 
 #ifndef IPC_64
 #define IPC_64	0x0100	/* <linux/ipc.h>; glibc adds it for the syscall */
@@ -309,20 +314,53 @@ TEST(part_gethostname_bad_args)
 	EXPECT_FAIL(EFAULT, part_gethostname(0, NULL, 64));
 }
 
+/* Judged by the library: the same answer with or without a driver. */
+TEST(shmwait_bad_args)
+{
+	uint32_t words[2] = { 0, 0 };
+
+	EXPECT_FAIL(EINVAL, xp_shmwait(NULL, 0, 0));
+	EXPECT_FAIL(EINVAL, xp_shmwait(NULL, 0, -1));
+	/* Not naturally aligned. */
+	EXPECT_FAIL(EINVAL, xp_shmwait((char *)words + 1, 0, 0));
+	EXPECT_FAIL(EINVAL, xp_shmwait((char *)words + 2, 0, 0));
+	/* -1 is the only negative timeout. */
+	EXPECT_FAIL(EINVAL, xp_shmwait(words, 0, -2));
+	EXPECT_FAIL(EINVAL, xp_shmwait(words, 0, INT_MIN));
+	EXPECT_FAIL(EINVAL, xp_shmwake(NULL));
+}
+
 /* ---- host: the shared object's ABI ------------------------------------ */
 
 #define NAME_LEN	64
+#define MAX_SYMS	32
 
-/* Read the global symbols of libxp.map into names[]; return how many. */
-static int read_map(char names[][NAME_LEN], int max)
+struct map_sym {
+	char name[NAME_LEN];
+	char node[NAME_LEN];	/* the version node that lists it */
+};
+
+/*
+ * Read the global symbols of libxp.map, each with the node it is listed
+ * in; *nodes gets the number of nodes.  Returns the number of symbols.
+ */
+static int read_map(struct map_sym *syms, int max, int *nodes)
 {
 	FILE *f = fopen(XP_TEST_MAP, "r");
-	char line[256], sym[64];
+	char line[256], sym[64], node[NAME_LEN] = "";
 	int in_global = 0, n = 0;
 
+	*nodes = 0;
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %63[A-Za-z0-9_.] {", sym) == 1 &&
+		    strchr(line, '{')) {
+			snprintf(node, sizeof(node), "%s", sym);
+			(*nodes)++;
+			in_global = 0;
+			continue;
+		}
 		if (strstr(line, "global:")) {
 			in_global = 1;
 			continue;
@@ -332,11 +370,25 @@ static int read_map(char names[][NAME_LEN], int max)
 			continue;
 		}
 		if (in_global && sscanf(line, " %63[A-Za-z0-9_];", sym) == 1 &&
-		    n < max)
-			snprintf(names[n++], NAME_LEN, "%s", sym);
+		    n < max) {
+			snprintf(syms[n].name, NAME_LEN, "%s", sym);
+			snprintf(syms[n].node, NAME_LEN, "%s", node);
+			n++;
+		}
 	}
 	fclose(f);
 	return n;
+}
+
+static const struct map_sym *map_find(const struct map_sym *syms, int n,
+				      const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(syms[i].name, name) == 0)
+			return &syms[i];
+	return NULL;
 }
 
 static int in_list(char names[][NAME_LEN], int n, const char *name)
@@ -351,19 +403,23 @@ static int in_list(char names[][NAME_LEN], int n, const char *name)
 
 /*
  * Run "nm -D --defined-only" on @lib and check its functions against the
- * map: each one listed, each listed one present.  With @version, every
- * symbol must carry @@version.
+ * map: each one listed, each listed one present.  With @versioned, every
+ * symbol must carry @@NODE, NODE being the map node that lists it, and
+ * the nodes themselves show as absolute symbols.
  */
 static void check_exports(struct __test_metadata *_metadata, const char *lib,
-			  const char *version)
+			  int versioned)
 {
-	char map[32][NAME_LEN], seen[32][NAME_LEN], cmd[PATH_MAX + 64], line[512];
+	char seen[MAX_SYMS][NAME_LEN], cmd[PATH_MAX + 64], line[512];
 	char addr[64], type[8], sym[256], *at;
-	int nmap, nseen = 0, i;
+	struct map_sym map[MAX_SYMS];
+	const struct map_sym *m;
+	int nmap, nodes, nseen = 0, nver = 0, i;
 	FILE *p;
 
-	nmap = read_map(map, 32);
+	nmap = read_map(map, MAX_SYMS, &nodes);
 	ASSERT_EQ(NR_API, nmap);
+	ASSERT_EQ(2, nodes);
 
 	snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s' 2>/dev/null", lib);
 	p = popen(cmd, "r");
@@ -371,32 +427,38 @@ static void check_exports(struct __test_metadata *_metadata, const char *lib,
 	while (fgets(line, sizeof(line), p)) {
 		if (sscanf(line, "%63s %7s %255s", addr, type, sym) != 3)
 			continue;
-		/* The version node itself is an absolute symbol. */
-		if (strcmp(type, "A") == 0 && version && strcmp(sym, version) == 0)
+		/* The version nodes themselves are absolute symbols. */
+		if (strcmp(type, "A") == 0 && versioned &&
+		    strncmp(sym, "LIBXP_", 6) == 0) {
+			nver++;
 			continue;
+		}
 		/* The linker's own, present in any shared object. */
 		if (strcmp(sym, "_init") == 0 || strcmp(sym, "_fini") == 0)
 			continue;
 		at = strchr(sym, '@');
-		if (version) {
-			EXPECT_NE(NULL, at) TH_LOG("%s: unversioned", sym);
-			if (at) {
-				EXPECT_STREQ(version, at + 2 - (at[1] != '@'))
-					TH_LOG("%s: wrong version", sym);
-				EXPECT_EQ('@', at[1]) TH_LOG("%s: not the default version", sym);
-			}
-		}
 		if (at)
 			*at = '\0';
-		EXPECT_TRUE(in_list(map, nmap, sym)) TH_LOG("%s exported but not in libxp.map", sym);
+		m = map_find(map, nmap, sym);
+		EXPECT_NE(NULL, m) TH_LOG("%s exported but not in libxp.map", sym);
+		if (versioned) {
+			EXPECT_NE(NULL, at) TH_LOG("%s: unversioned", sym);
+			if (at && m) {
+				EXPECT_EQ('@', at[1]) TH_LOG("%s: not the default version", sym);
+				EXPECT_STREQ(m->node, at + 1 + (at[1] == '@'))
+					TH_LOG("%s: wrong version", sym);
+			}
+		}
 		EXPECT_STREQ("T", type) TH_LOG("%s", sym);
-		if (nseen < 32)
+		if (nseen < MAX_SYMS)
 			snprintf(seen[nseen++], NAME_LEN, "%.63s", sym);
 	}
 	EXPECT_EQ(0, pclose(p)) TH_LOG("nm failed on %s", lib);
 	for (i = 0; i < nmap; i++)
-		EXPECT_TRUE(in_list(seen, nseen, map[i])) TH_LOG("%s not exported", map[i]);
+		EXPECT_TRUE(in_list(seen, nseen, map[i].name)) TH_LOG("%s not exported", map[i].name);
 	EXPECT_EQ(NR_API, nseen);
+	if (versioned)
+		EXPECT_EQ(nodes, nver);
 }
 
 static int have_tool(const char *tool)
@@ -417,7 +479,85 @@ TEST(exports_exactly_the_api)
 		SKIP(return, "%s not found: not in the build tree", XP_TEST_MAP);
 	ASSERT_NE(0, dladdr((void *)xp_shmget, &info));
 	TH_LOG("checking %s", info.dli_fname);
-	check_exports(_metadata, info.dli_fname, "LIBXP_1.0");
+	check_exports(_metadata, info.dli_fname, 1);
+}
+
+/* The map: the ten IRIX calls at LIBXP_1.0, wait and wake at LIBXP_1.1. */
+TEST(map_nodes)
+{
+	static const char *const v11[] = { "xp_shmwait", "xp_shmwake" };
+	struct map_sym map[MAX_SYMS];
+	int n, nodes, i, at10 = 0;
+	const struct map_sym *m;
+
+	if (access(XP_TEST_MAP, F_OK) < 0)
+		SKIP(return, "%s not found: not in the build tree", XP_TEST_MAP);
+	n = read_map(map, MAX_SYMS, &nodes);
+	ASSERT_EQ(NR_API, n);
+	for (i = 0; i < n; i++)
+		if (strcmp(map[i].node, "LIBXP_1.0") == 0)
+			at10++;
+	EXPECT_EQ(NR_API_1_0, at10);
+	for (i = 0; i < 2; i++) {
+		m = map_find(map, n, v11[i]);
+		ASSERT_NE(NULL, m) TH_LOG("%s not in the map", v11[i]);
+		EXPECT_STREQ("LIBXP_1.1", m->node);
+	}
+	/* The header's version is the newest node's. */
+	EXPECT_EQ(1, XP_VERSION_MAJOR);
+	EXPECT_EQ(1, XP_VERSION_MINOR);
+}
+
+/* LIBXP_1.1 inherits LIBXP_1.0 (readelf -V shows the parent). */
+TEST(version_node_parent)
+{
+	char cmd[PATH_MAX + 64], line[512];
+	int found = 0, in_11 = 0;
+	Dl_info info;
+	FILE *p;
+
+	if (!have_tool("readelf"))
+		SKIP(return, "readelf (binutils) not installed");
+	ASSERT_NE(0, dladdr((void *)xp_shmget, &info));
+	snprintf(cmd, sizeof(cmd), "readelf -V '%s'", info.dli_fname);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	while (fgets(line, sizeof(line), p)) {
+		/* The definitions come before the needs; a need ends them. */
+		if (strstr(line, "Version needs"))
+			break;
+		if (strstr(line, "Name: LIBXP_1.1")) {
+			in_11 = 1;
+			continue;
+		}
+		if (in_11 && strstr(line, "Parent 1: LIBXP_1.0"))
+			found = 1;
+		if (strstr(line, "Name:"))
+			in_11 = 0;
+	}
+	pclose(p);
+	EXPECT_TRUE(found) TH_LOG("LIBXP_1.1 does not name LIBXP_1.0 as its parent");
+}
+
+/*
+ * What a program built against each release binds to: the 1.0 calls at
+ * LIBXP_1.0, the new ones at LIBXP_1.1 only.
+ */
+TEST(versioned_lookup)
+{
+	void *h = dlopen("libxp.so.1", RTLD_NOW | RTLD_NOLOAD);
+
+	ASSERT_NE(NULL, h) TH_LOG("dlopen: %s", dlerror());
+	EXPECT_NE(NULL, dlvsym(h, "xp_shmget", "LIBXP_1.0"));
+	EXPECT_EQ(dlsym(h, "xp_shmget"), dlvsym(h, "xp_shmget", "LIBXP_1.0"));
+	EXPECT_EQ(dlsym(h, "part_getlist"), dlvsym(h, "part_getlist", "LIBXP_1.0"));
+	EXPECT_NE(NULL, dlvsym(h, "xp_shmwait", "LIBXP_1.1"));
+	EXPECT_EQ(dlsym(h, "xp_shmwait"), dlvsym(h, "xp_shmwait", "LIBXP_1.1"));
+	EXPECT_EQ(dlsym(h, "xp_shmwake"), dlvsym(h, "xp_shmwake", "LIBXP_1.1"));
+	EXPECT_EQ(NULL, dlvsym(h, "xp_shmwait", "LIBXP_1.0"));
+	EXPECT_EQ(NULL, dlvsym(h, "xp_shmwake", "LIBXP_1.0"));
+	EXPECT_EQ(NULL, dlvsym(h, "xp_shmget", "LIBXP_1.1"));
+	dlclose(h);
 }
 
 /* Every XP_API function is in the map: link without the map and compare. */
@@ -427,7 +567,7 @@ TEST(xp_api_matches_map)
 		SKIP(return, "nm (binutils) not installed");
 	if (access(XP_TEST_MAP, F_OK) < 0 || access(XP_TEST_NOMAP_SO, F_OK) < 0)
 		SKIP(return, "%s not built", XP_TEST_NOMAP_SO);
-	check_exports(_metadata, XP_TEST_NOMAP_SO, NULL);
+	check_exports(_metadata, XP_TEST_NOMAP_SO, 0);
 }
 
 TEST(soname)
@@ -499,6 +639,19 @@ TEST(nodev_part)
 	EXPECT_FAIL(ENODEV, part_getlist(NULL, 0));
 	EXPECT_FAIL(ENODEV, part_gethostname(0, name, sizeof(name)));
 	EXPECT_FAIL(ENODEV, part_getpart(0x00000001));
+	EXPECT_EQ(fds, count_fds());
+}
+
+TEST(nodev_wait)
+{
+	uint32_t word = 7;
+	int fds = count_fds();
+
+	REQUIRE_NO_DEVICE();
+	EXPECT_FAIL(ENODEV, xp_shmwait(&word, 7, 0));
+	EXPECT_FAIL(ENODEV, xp_shmwait(&word, 8, -1));
+	EXPECT_FAIL(ENODEV, xp_shmwait(&word, 7, 100));
+	EXPECT_FAIL(ENODEV, xp_shmwake(&word));
 	EXPECT_EQ(fds, count_fds());
 }
 
@@ -873,6 +1026,45 @@ TEST(dev_getpart_eacces)
 	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
 }
 
+/* part_getcount and part_getlist say what the driver says: its up ones. */
+TEST(dev_partitions_match_driver)
+{
+	struct clshm_part_info info[CLSHM_MAX_PARTS];
+	struct clshm_partlist pl = {
+		.buf = (__u64)(uintptr_t)info,
+		.max = CLSHM_MAX_PARTS,
+	};
+	partid_t list[XP_MAX_PARTITIONS];
+	int up[CLSHM_MAX_PARTS] = { 0 };
+	int fd, n, i, want = 0;
+	unsigned int k;
+
+	REQUIRE_DEVICE();
+	fd = open(CLSHM_SHM_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(info, 0, sizeof(info));
+	ASSERT_EQ(0, ioctl(fd, CLSHM_IOC_PARTLIST, &pl)) TH_LOG("PARTLIST: %s", strerror(errno));
+	close(fd);
+	for (k = 0; k < pl.count && k < CLSHM_MAX_PARTS; k++) {
+		ASSERT_GT(CLSHM_MAX_PARTS, info[k].id);
+		if (info[k].state == CLSHM_PART_UP && !up[info[k].id]) {
+			up[info[k].id] = 1;
+			want++;
+		}
+	}
+	TH_LOG("the driver lists %u partitions, %d up", pl.count, want);
+	EXPECT_EQ(1, up[pl.local]) TH_LOG("the local partition is not up");
+
+	EXPECT_EQ(want, part_getcount());
+	n = part_getlist(list, XP_MAX_PARTITIONS);
+	ASSERT_EQ(want, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_TRUE(up[list[i]]) TH_LOG("%d listed but not up", list[i]);
+		if (i)
+			EXPECT_LT(list[i - 1], list[i]);
+	}
+}
+
 TEST(dev_fd_cloexec_and_fork)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -971,6 +1163,277 @@ TEST(dev_fd_taken_away)
 	if (shmid != -1)
 		EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
 	close(fd);
+}
+
+/* ---- dev: xp_shmwait() and xp_shmwake() -------------------------------- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The driver's ABI minor, or -1. */
+static int driver_minor(void)
+{
+	struct clshm_version v;
+	int fd, r;
+
+	fd = open(CLSHM_SHM_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	memset(&v, 0, sizeof(v));
+	r = ioctl(fd, CLSHM_IOC_VERSION, &v);
+	close(fd);
+	return r < 0 ? -1 : (int)v.minor;
+}
+
+#define REQUIRE_WAIT() do { \
+	REQUIRE_DEVICE(); \
+	if (driver_minor() < 1) \
+		SKIP(return, "clshm.ko predates ABI 1.1: no CLSHM_IOC_WAIT"); \
+} while (0)
+
+static uint32_t load32(const uint32_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_SEQ_CST);
+}
+
+static void store32(uint32_t *w, uint32_t v)
+{
+	__atomic_store_n(w, v, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Another process, with an attach of its own, changes the word and wakes:
+ * the parent, waiting for ever, returns 0 and sees the new value.
+ */
+TEST(dev_wait_wake)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int shmid, status;
+	uint32_t *w;
+	pid_t pid;
+
+	REQUIRE_WAIT();
+	w = new_attached(_metadata, page, &shmid);
+	ASSERT_NE(NULL, w);
+	EXPECT_EQ(0u, load32(w));
+	/* Nobody waits yet. */
+	EXPECT_EQ(0, xp_shmwake(w)) TH_LOG("xp_shmwake: %s", strerror(errno));
+
+	pid = fork();
+	if (pid == 0) {
+		uint32_t *q = xp_shmat(shmid, NULL, 0);
+
+		if (q == (void *)-1)
+			_exit(1);
+		sleep_ms(200);
+		store32(q, 1);
+		_exit(xp_shmwake(q) < 0 ? 2 : 0);
+	}
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, xp_shmwait(w, 0, -1)) TH_LOG("xp_shmwait: %s", strerror(errno));
+	/* It returned because the word changed, not at once. */
+	EXPECT_EQ(1u, load32(w));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	/* A word that differs already: no waiting at all. */
+	EXPECT_EQ(0, xp_shmwait(w, 0, 0));
+	EXPECT_EQ(0, xp_shmwait(w, 0, -1));
+	EXPECT_EQ(0, xp_shmdt(w));
+	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
+}
+
+struct waiter {
+	uint32_t *word;
+	uint32_t expected;
+	int timeout_ms;
+	int ret;
+	int err;
+	int done;
+};
+
+static void *waiter_main(void *arg)
+{
+	struct waiter *wt = arg;
+
+	wt->ret = xp_shmwait(wt->word, wt->expected, wt->timeout_ms);
+	wt->err = errno;
+	__atomic_store_n(&wt->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * xp_shmwake() counts the local waiters it wakes; a waiter whose word
+ * still holds the expected value goes back to sleep.
+ */
+TEST(dev_wake_counts_waiters)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct waiter wt;
+	long long t0;
+	pthread_t t;
+	int shmid, n = 0;
+	uint32_t *w;
+
+	REQUIRE_WAIT();
+	w = new_attached(_metadata, page, &shmid);
+	ASSERT_NE(NULL, w);
+	store32(&w[16], 42);
+	memset(&wt, 0, sizeof(wt));
+	wt.word = &w[16];
+	wt.expected = 42;
+	wt.timeout_ms = 20000;
+	ASSERT_EQ(0, pthread_create(&t, NULL, waiter_main, &wt));
+
+	/* Wake (through another word of the segment) until it is counted. */
+	t0 = now_ms();
+	while (now_ms() - t0 < 10000) {
+		n = xp_shmwake(&w[100]);
+		if (n != 0)
+			break;
+		sleep_ms(10);
+	}
+	EXPECT_EQ(1, n) TH_LOG("xp_shmwake: %d (%s)", n, strerror(errno));
+	/* The word did not change: the waiter sleeps on. */
+	sleep_ms(100);
+	EXPECT_EQ(0, __atomic_load_n(&wt.done, __ATOMIC_SEQ_CST));
+
+	store32(&w[16], 43);
+	EXPECT_LE(0, xp_shmwake(&w[16]));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, wt.ret) TH_LOG("xp_shmwait: %s", strerror(wt.err));
+	EXPECT_EQ(0, xp_shmdt(w));
+	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
+}
+
+TEST(dev_wait_timeout)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long t0, el;
+	uint32_t *w, *last;
+	int shmid;
+
+	REQUIRE_WAIT();
+	w = new_attached(_metadata, 2 * page, &shmid);
+	ASSERT_NE(NULL, w);
+	store32(w, 5);
+
+	t0 = now_ms();
+	EXPECT_FAIL(ETIMEDOUT, xp_shmwait(w, 5, 300));
+	el = now_ms() - t0;
+	TH_LOG("a 300 ms wait took %lld ms", el);
+	EXPECT_LE(250, el);
+	EXPECT_GT(5000, el);
+
+	/* 0 only looks. */
+	t0 = now_ms();
+	EXPECT_FAIL(ETIMEDOUT, xp_shmwait(w, 5, 0));
+	EXPECT_EQ(0, xp_shmwait(w, 6, 0));
+	EXPECT_GT(2000, now_ms() - t0);
+
+	/* All 32 bits count, the sign bit too. */
+	store32(w, 0xffffffffu);
+	EXPECT_FAIL(ETIMEDOUT, xp_shmwait(w, 0xffffffffu, 0));
+	EXPECT_EQ(0, xp_shmwait(w, 0x7fffffffu, 0));
+	EXPECT_EQ(0, xp_shmwait(w, 0xfffffffeu, 0));
+
+	/* Any word of the attach: the last one of the second page. */
+	last = (uint32_t *)((char *)w + 2 * page - sizeof(uint32_t));
+	EXPECT_FAIL(ETIMEDOUT, xp_shmwait(last, 0, 10));
+	EXPECT_EQ(0, xp_shmwait(last, 1, 10));
+	EXPECT_EQ(0, xp_shmdt(w));
+	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
+}
+
+/* A read-only attach can wait and wake: both only read. */
+TEST(dev_wait_rdonly)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint32_t *w, *r;
+	int shmid;
+
+	REQUIRE_WAIT();
+	w = new_attached(_metadata, page, &shmid);
+	ASSERT_NE(NULL, w);
+	store32(&w[1], 9);
+	r = xp_shmat(shmid, NULL, SHM_RDONLY);
+	ASSERT_NE((void *)-1, r);
+	EXPECT_FAIL(ETIMEDOUT, xp_shmwait(&r[1], 9, 0));
+	EXPECT_EQ(0, xp_shmwait(&r[1], 8, 0));
+	EXPECT_LE(0, xp_shmwake(&r[1]));
+	EXPECT_EQ(0, xp_shmdt(r));
+	EXPECT_EQ(0, xp_shmdt(w));
+	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
+}
+
+TEST(dev_wait_einval)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint32_t local = 3, *w, *anon;
+	int shmid;
+
+	REQUIRE_WAIT();
+	/* Ordinary memory is no attach, whatever it holds. */
+	EXPECT_FAIL(EINVAL, xp_shmwait(&local, 3, 0));
+	EXPECT_FAIL(EINVAL, xp_shmwait(&local, 4, 0));
+	EXPECT_FAIL(EINVAL, xp_shmwait(&local, 3, 100));
+	EXPECT_FAIL(EINVAL, xp_shmwake(&local));
+	anon = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	EXPECT_FAIL(EINVAL, xp_shmwait(anon, 0, 0));
+	EXPECT_FAIL(EINVAL, xp_shmwake(anon));
+	munmap(anon, page);
+
+	w = new_attached(_metadata, page, &shmid);
+	ASSERT_NE(NULL, w);
+	EXPECT_FAIL(EINVAL, xp_shmwait((char *)w + 2, 0, 0));
+	EXPECT_EQ(0, xp_shmdt(w));
+	/* Detached: the address is nobody's attach any more. */
+	EXPECT_FAIL(EINVAL, xp_shmwait(w, 0, 0));
+	EXPECT_FAIL(EINVAL, xp_shmwake(w));
+	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal handler ends the wait with EINTR. */
+TEST(dev_wait_eintr)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct itimerval it = { .it_value = { 0, 200 * 1000 } };
+	struct sigaction sa;
+	uint32_t *w;
+	int shmid;
+
+	REQUIRE_WAIT();
+	w = new_attached(_metadata, page, &shmid);
+	ASSERT_NE(NULL, w);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_FAIL(EINTR, xp_shmwait(w, 0, 10000));
+	EXPECT_EQ(0, xp_shmdt(w));
+	EXPECT_EQ(0, xp_shmctl(shmid, IPC_RMID));
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# clshmd, clshmctl and xp_shmwait/xp_shmwake across two partitions: run in
+# both guests of "vm/run --guests 2 --module-args partid=%g" (busybox sh,
+# root, clshm started).  CLSHM_GUEST is 0 or 1; partition ids equal it.
+# Needs xp_pair and shmtool in PATH, testlib.sh next to it.  Prints "ok"/"not ok" lines, JSON
+# outputs between "JSON-BEGIN name" and "JSON-END", and last
+# "N passed, N failed".
+#
+# The guests only meet through the fabric, so each phase waits for what
+# the other guest does:
+#   1. both: the daemons meet (PART_UP, hello, "joined"); partitions,
+#      fabric and status show both
+#   2. partition 0 creates a segment and sleeps in xp_shmwait(); partition
+#      1 attaches it, changes the word and calls xp_shmwake(); partition 1
+#      also times out waiting on it
+#   3. partition 1 restarts its daemon: partition 0's daemon hears a
+#      second hello, and the new daemon hears partition 0's
+#   4. partition 1 plays a daemon of another ABI major: partition 0's
+#      daemon refuses it, and partition 1 counts as down there
+
+. "$(dirname "$0")/testlib.sh"
+g=${CLSHM_GUEST:-0}
+o=$((1 - g))
+me=0$g
+other=0$o
+
+abi=$(clshmd -V | sed -n 's/.*ABI \([0-9]*\.[0-9]*\),.*/\1/p')
+
+echo "# 1. the daemons meet (partition $me, the other is $other)"
+i=0
+until [ -e /dev/clshm/partition/$other ]; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && break
+	sleep 0.1
+done
+[ -e /dev/clshm/partition/$other ] && ok "partition $other came up" ||
+	nok "partition $other came up"
+pid=$(daemon_pid)
+waitlog_for 10 "the daemon logs partition $other up" \
+	"clshmd\[$pid\]: partition $other is up \(incarnation [0-9]+\)|clshmd\[$pid\]: partitions: 2 up of 2 listed"
+waitlog_for 20 "the daemon logs the other daemon's hello" \
+	"clshmd\[$pid\]: partition $other \(host clshm-g$o\) joined: daemon ABI $abi$"
+expect_rc 0 "partitions" clshmctl partitions
+has "partitions counts two up" "^2 partitions, 2 up$"
+has "partitions lists this one" "^$me +up +[0-9]+ +clshm-g$g \(local\)$"
+has "partitions lists the other with its host name" "^$other +up +[0-9]+ +clshm-g$o$"
+json partitions-g$g clshmctl -j partitions
+expect_rc 0 "fabric" clshmctl fabric
+has "fabric is present and joined" "^fabric +ivshmem .*, joined$"
+has "fabric shows this partition" "^  local +partition $me, IVPosition [0-9]+, joined$"
+json fabric-g$g clshmctl -j fabric
+expect_rc 0 "status" clshmctl status
+has "status has the fabric line" "^  fabric +ivshmem "
+has "status counts two up" "^  partitions +2 up: "
+
+echo "# 2. xp_shmwait in partition 0, xp_shmwake from partition 1"
+if [ "$g" = 0 ]; then
+	key=$(xp_pair create)
+	[ "$key" = 0x00000001 ] && ok "a segment under key $key" ||
+		nok "a segment under key 0x00000001 (got '$key')"
+	expect_rc 0 "xp_shmwait returns when partition 1 changes the word" \
+		xp_pair wait 0x00000001 60
+	echo "# $out"
+	has "it saw the new value" "word 1$"
+else
+	expect_rc 0 "xp_shmwake after changing the word" \
+		xp_pair wake 0x00000001 60
+	echo "# $out"
+	expect_rc 0 "xp_shmwait on the other partition's segment times out" \
+		xp_pair timeout 0x00000001 300
+	echo "# $out"
+fi
+
+echo "# 3. partition 1 restarts its daemon"
+if [ "$g" = 1 ]; then
+	sleep 3		# so that partition 0's last hello is old enough
+	kill -9 "$pid"
+	i=0
+	while [ -d /proc/$pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	expect_rc 0 "startup restarts clshmd" clshmctl startup
+	pid2=$(daemon_pid)
+	waitlog_for 20 "the new daemon says hello to partition 00" \
+		"clshmd\[$pid2\]: hello sent to partition 00 \(this daemon started\)"
+	waitlog_for 20 "the new daemon hears partition 00's hello" \
+		"clshmd\[$pid2\]: partition 00 \(host clshm-g0\) joined: daemon ABI $abi$"
+else
+	waitlog_for 60 "partition 01's restarted daemon says hello again" \
+		"clshmd\[$pid\]: partition 01 \(host clshm-g1\) said hello again \(its daemon restarted\)"
+	waitlog_for 10 "and gets an answer" \
+		"clshmd\[$pid\]: hello sent to partition 01 \((its daemon restarted|no hello from it yet)\)"
+fi
+
+echo "# 4. an incompatible daemon in partition 1"
+if [ "$g" = 1 ]; then
+	# Wait until partition 0 has seen our new daemon (phase 3).
+	sleep 5
+	kill "$(daemon_pid)"
+	i=0
+	while [ -n "$(daemon_pid)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	expect_rc 0 "a daemon of the next ABI major says hello" shmtool badhello 0
+	i=0
+	while [ -e /dev/clshm/partition/00 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	# Partition 0's kernel refuses us; ours may or may not notice.
+	ok "the hello was sent"
+else
+	waitlog_for 60 "the other ABI major is refused" \
+		"clshmd\[$pid\]: partition 01 \(host [^)]*\) runs clshm ABI [0-9]+\.0, this partition $abi: refusing it"
+	waitlog_for 10 "the refusal is logged" \
+		"clshmd\[$pid\]: partition 01 refused: it counts as down here"
+	waitlog_for 10 "partition 01 is down, refused" \
+		"clshmd\[$pid\]: partition 01 \(host [^)]*\) is down: refused \(incompatible versions\)"
+	expect_rc 0 "partitions after the refusal" clshmctl partitions
+	has "only this partition is up" "^1 partition, 1 up$"
+	expect_rc 0 "fabric counts the peer lost" clshmctl -j fabric
+	has "peers_lost is 1" '"peers_lost": 1'
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
