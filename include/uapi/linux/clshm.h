@@ -349,11 +349,12 @@ struct clshm_part_info {
 };
 
 /**
- * struct clshm_partlist - list partitions that are up (CLSHM_IOC_PARTLIST)
+ * struct clshm_partlist - list partitions (CLSHM_IOC_PARTLIST)
  * @buf: in: user pointer to an array of struct clshm_part_info (may be 0
  *       when @max is 0)
  * @max: in: capacity of @buf in entries
- * @count: out: partitions that are up (may exceed @max; only @max filled)
+ * @count: out: partitions that are not down, the local one first, each
+ *         with its state (may exceed @max; only @max filled)
  * @local: out: the local partition id
  * @pad: must be zero
  */
