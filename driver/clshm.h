@@ -85,7 +85,7 @@ struct clshm_fabric;
  * @vm_flags: VMA flags an attach gets (VM_MIXEDMAP for pages with a
  *            struct page, VM_PFNMAP | VM_IO for fabric memory)
  * @seg_init: reserve backing for seg->npages pages and set
- *            seg->file->f_mapping; nothing resident yet
+ *            seg->mapping; nothing resident yet
  * @seg_populate: make pages [first, first + nr) resident (pages_lock held)
  * @seg_map: map the resident pages of [first, first + nr) into @vma at the
  *           matching addresses (pages_lock held; mmap_lock held)
@@ -231,6 +231,9 @@ struct clshm_seg {
 	/* Immutable after creation. */
 	struct clshm_part *part;
 	const struct clshm_backend_ops *backend;
+	struct address_space *mapping;	/* the backend's, set by seg_init */
+
+	/* Set under part->lock at the first attach, then immutable. */
 	struct file *file;		/* mapping file; its release frees us */
 	bool proxy;			/* another partition's segment */
 	u32 shmid;
@@ -310,7 +313,8 @@ void clshm_seg_nattch_changed(struct clshm_seg *seg);
 void clshm_seg_destroy(struct clshm_seg *seg);
 struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 				  u64 size, const struct clshm_backend_ops *ops);
-void clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma);
+int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma);
+void clshm_seg_put(struct clshm_seg *seg);
 struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma);
 long clshm_shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma);

@@ -71,7 +71,7 @@ static int local_seg_init(struct clshm_seg *seg)
 	mapping_set_gfp_mask(mapping, mapping_gfp_mask(mapping) & ~__GFP_MOVABLE);
 
 	/* Attaches map the segment file; rmap must find them in here. */
-	seg->file->f_mapping = mapping;
+	seg->mapping = mapping;
 	seg->bdata = ls;
 	return 0;
 

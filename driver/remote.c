@@ -263,7 +263,7 @@ static int fab_seg_init(struct clshm_seg *seg)
 			clshm_remote_zone_free(part, seg->zfirst, seg->npages);
 		return PTR_ERR(shmem);
 	}
-	seg->file->f_mapping = shmem->f_mapping;
+	seg->mapping = shmem->f_mapping;
 	seg->bdata = shmem;
 	WRITE_ONCE(seg->nr_resident, seg->npages);
 	if (!seg->proxy) {
@@ -568,7 +568,7 @@ static void proxy_drop(struct clshm_seg *seg)
 		seg->engage_idx = -1;
 	}
 	list_del(&seg->pnode);
-	fput(seg->file);
+	clshm_seg_put(seg);
 }
 
 /**
@@ -669,13 +669,18 @@ int clshm_remote_mmap(struct clshm_part *part, struct vm_area_struct *vma,
 		seg->in_table = true;
 		list_add(&seg->pnode, &part->proxy_list);
 	}
-	clshm_seg_attach_vma(seg, vma);
+	err = clshm_seg_attach_vma(seg, vma);
+	if (err) {
+		if (!seg->nattch)
+			proxy_drop(seg);
+		goto out_correct;
+	}
 	clshm_remote_vm_changed(seg);
 	mutex_unlock(&part->lock);
 	return 0;
 
 err_put_proxy:
-	fput(seg->file);
+	clshm_seg_put(seg);
 	seg = NULL;
 out_correct:
 	/* The owner may have counted this attach: say what we really have. */
@@ -696,7 +701,7 @@ static void proxy_kill(struct clshm_seg *seg)
 	mutex_lock(&seg->pages_lock);
 	seg->dead = true;
 	seg->state |= CLSHM_SEG_DEAD;
-	unmap_mapping_range(seg->file->f_mapping, 0, 0, 1);
+	unmap_mapping_range(seg->mapping, 0, 0, 1);
 	mutex_unlock(&seg->pages_lock);
 	if (seg->in_table) {
 		xa_erase(&part->proxies, seg->shmid);

@@ -6,10 +6,13 @@
  * serial (part->segs, from creation until destruction).  Both are
  * xarrays, so lookups do not depend on how many segments exist.
  *
- * Lifetime.  The tables own the first reference to seg->file.  Every
- * attach is a VMA whose vm_file is seg->file, so it holds a reference
- * too; seg->file's release (after the last VMA and the tables let go)
- * frees the backend structures and the segment.  A segment is destroyed
+ * Lifetime.  A segment gets its mapping file (seg->file) at its first
+ * attach; creating and removing a segment nobody attached costs no file
+ * beyond the backend's.  Once the file exists, the tables own its first
+ * reference and every attach is a VMA whose vm_file is seg->file, so it
+ * holds a reference too; the file's release (after the last VMA and the
+ * tables let go) frees the backend structures and the segment.  Without
+ * a file, destroying the segment frees it at once.  A segment is destroyed
  * (taken out of the tables, memory released, tables' reference dropped)
  * when it is removed and its last attach goes, or at once by force
  * (shutdown --force), which first zaps every user mapping so later
@@ -65,15 +68,18 @@ struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma)
 
 #define vma_seg clshm_vma_seg
 
-static int clshm_seg_file_release(struct inode *inode, struct file *file)
+static void seg_free(struct clshm_seg *seg)
 {
-	struct clshm_seg *seg = file->private_data;
-
 	if (seg->bdata)
 		seg->backend->seg_free(seg);
 	mutex_destroy(&seg->pages_lock);
 	kfree(seg->rattach);
 	kfree(seg);
+}
+
+static int clshm_seg_file_release(struct inode *inode, struct file *file)
+{
+	seg_free(file->private_data);
 	return 0;
 }
 
@@ -171,14 +177,51 @@ static int seg_find_err(struct clshm_part *part)
  */
 
 /**
- * clshm_seg_alloc - a segment structure and its mapping file
+ * clshm_seg_put - drop the tables' hold on a segment
+ * @seg: a segment out of every table
+ *
+ * With a mapping file, its release frees the segment after the last
+ * attach; without one, nothing maps it and it goes now.
+ */
+void clshm_seg_put(struct clshm_seg *seg)
+{
+	if (seg->file)
+		fput(seg->file);
+	else
+		seg_free(seg);
+}
+
+/*
+ * The mapping file of a segment, made at its first attach (part->lock
+ * held).  Its f_mapping is the backend's address space, so rmap and
+ * unmap_mapping_range() reach every attach.
+ */
+static int seg_get_file(struct clshm_seg *seg)
+{
+	struct file *file;
+	char name[24];
+
+	lockdep_assert_held(&seg->part->lock);
+	if (seg->file)
+		return 0;
+	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
+	file = anon_inode_getfile(name, &clshm_seg_fops, seg, O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	file->f_mapping = seg->mapping;
+	seg->file = file;
+	return 0;
+}
+
+/**
+ * clshm_seg_alloc - a segment structure
  * @part: the local partition
  * @shmid: the segment's shmid
  * @size: its size in bytes
  * @ops: the backend its memory comes from
  *
  * Nothing is reserved yet: the caller sets what the backend needs and
- * calls ops->seg_init().  From here on, fput(seg->file) frees it all.
+ * calls ops->seg_init().  From here on, clshm_seg_put() frees it all.
  *
  * Return: the segment or an ERR_PTR.
  */
@@ -186,8 +229,6 @@ struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 				  u64 size, const struct clshm_backend_ops *ops)
 {
 	struct clshm_seg *seg;
-	struct file *file;
-	char name[24];
 
 	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
 	if (!seg)
@@ -200,15 +241,6 @@ struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 	seg->engage_idx = -1;
 	mutex_init(&seg->pages_lock);
 	init_waitqueue_head(&seg->waitq);
-
-	snprintf(name, sizeof(name), "clshm:0x%08x", shmid);
-	file = anon_inode_getfile(name, &clshm_seg_fops, seg, O_RDWR);
-	if (IS_ERR(file)) {
-		mutex_destroy(&seg->pages_lock);
-		kfree(seg);
-		return ERR_CAST(file);
-	}
-	seg->file = file;
 	return seg;
 }
 
@@ -260,16 +292,16 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 				       sizeof(*seg->rattach),
 				       GFP_KERNEL_ACCOUNT);
 		if (!seg->rattach)
-			goto err_put_file;
+			goto err_put_seg;
 	}
 
 	err = seg->backend->seg_init(seg);
 	if (err)
-		goto err_put_file;
+		goto err_put_seg;
 	if (key) {
 		err = xa_insert(&part->keys, key, seg, GFP_KERNEL);
 		if (err)
-			goto err_put_file;
+			goto err_put_seg;
 	}
 	xa_store(&part->segs, serial, seg, GFP_KERNEL);	/* reserved: no alloc */
 
@@ -283,8 +315,13 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	*shmid = seg->shmid;
 	return 0;
 
-err_put_file:
-	fput(seg->file);
+err_put_seg:
+	if (seg->bdata) {
+		mutex_lock(&seg->pages_lock);
+		seg->backend->seg_release(seg);
+		mutex_unlock(&seg->pages_lock);
+	}
+	clshm_seg_put(seg);
 err_erase_serial:
 	xa_erase(&part->segs, serial);
 	return err;
@@ -318,7 +355,7 @@ void clshm_seg_destroy(struct clshm_seg *seg)
 		 * faults see dead and get SIGBUS.
 		 */
 		seg->state |= CLSHM_SEG_DEAD;
-		unmap_mapping_range(seg->file->f_mapping, 0, 0, 1);
+		unmap_mapping_range(seg->mapping, 0, 0, 1);
 	}
 	freed = seg->nr_resident;
 	seg->backend->seg_release(seg);
@@ -327,7 +364,7 @@ void clshm_seg_destroy(struct clshm_seg *seg)
 	clshm_count(part, CLSHM_C_SEGS_LIVE, -1);
 	clshm_count(part, CLSHM_C_SEGS_DESTROYED, 1);
 	clshm_ring_post(part, CLSHM_MSG_SEG_DESTROY, 0, seg, freed, 0);
-	fput(seg->file);	/* the tables' reference */
+	clshm_seg_put(seg);	/* the tables' hold */
 }
 
 /* IPC_RMID: the key goes now, the memory with the last attach. */
@@ -512,11 +549,19 @@ static const struct vm_operations_struct clshm_vm_ops = {
  * @seg: the segment, checked by the caller (part->lock held)
  * @vma: a VMA in ->mmap
  *
- * Nothing here fails; the attach's first fault maps the memory.
+ * The attach's first fault maps the memory.
+ *
+ * Return: 0, or -ENOMEM if the segment's mapping file cannot be made.
  */
-void clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
+int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 {
+	int err;
+
 	lockdep_assert_held(&seg->part->lock);
+	err = seg_get_file(seg);
+	if (err)
+		return err;
+	/* Commit: nothing below fails. */
 	if (!(vma->vm_flags & VM_WRITE))
 		clshm_vm_flags_clear(vma, VM_MAYWRITE);
 	clshm_vm_flags_set(vma, VM_DONTEXPAND | seg->backend->vm_flags);
@@ -529,6 +574,7 @@ void clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	seg->lpid = task_tgid_vnr(current);
 	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(seg->part, CLSHM_C_ATTACH_TOTAL, 1);
+	return 0;
 }
 
 /**
@@ -581,8 +627,7 @@ int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	err = -EACCES;
 	if (!seg_perm_ok(seg, &who, want))
 		goto out_unlock;
-	clshm_seg_attach_vma(seg, vma);
-	err = 0;
+	err = clshm_seg_attach_vma(seg, vma);
 out_unlock:
 	mutex_unlock(&part->lock);
 	return err;
