@@ -6,6 +6,8 @@
 #   make demo         boot a guest and show clshm working
 #   make check        every test (host and guests); last line "N passed, N failed"
 #   make bench-smoke  clshm against System V shm in a guest (a quick look)
+#   make bench        the benchmark suite in a guest: table, build/bench/ results
+#                     and plots (Documentation/benchmarks.md; 5 to 12 min)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make install-module   clshm.ko into /lib/modules/<kernel>/updates (modprobe)
 #
@@ -34,7 +36,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 export CC USER_CFLAGS TOP
 
 .PHONY: all module lib daemon ctl examples selftests install install-module \
-	clean check demo deps bench-smoke
+	clean check demo deps bench-smoke bench
 
 all: module lib daemon ctl examples
 
@@ -72,6 +74,12 @@ bench-smoke: deps lib
 	$(MAKE) -C bench
 	$(MAKE) vm-build VM_KERNELS=stock
 	vm/run --copy bench/smoke -- smoke
+
+# BENCH_ARGS: bench/run options, e.g. --quick, --row 2, --suite all.
+bench: deps lib
+	$(MAKE) -C bench
+	$(MAKE) vm-build VM_KERNELS=stock
+	bash bench/run $(BENCH_ARGS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null

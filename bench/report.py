@@ -1,0 +1,781 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench/report.py - turn clshm-bench output into a table, files and plots.
+
+    report.py OUTDIR RAW [RAW...]
+
+RAW files hold what the guest printed: "@{...}" JSON records (samples of
+one cell each, or "meta" lines), "# ..." progress lines and "T ..." lines
+of an ftrace function_graph profile.  OUTDIR gets
+
+    results.json   every cell: samples, median, min, max, quartiles,
+                   ratios, counts; the goals; the machine
+    results.csv    one line per cell
+    table.txt      the table printed at the end of "make bench"
+    table.md       the same for Documentation/benchmarks.md
+    profile.txt    where the time of each call goes (from the ftrace run)
+    *.png          plots (needs python3-matplotlib; skipped without it)
+
+Only the standard library is needed for everything but the plots.
+"""
+import csv
+import json
+import os
+import re
+import statistics
+import sys
+
+KINDS = ["sysv", "memfd", "clshm"]
+REFS = ["private"]
+
+
+def quartiles(v):
+    s = sorted(v)
+    if len(s) == 1:
+        return s[0], s[0]
+    q = statistics.quantiles(s, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def stats(v):
+    if not v:
+        return None
+    q1, q3 = quartiles(v)
+    return {"n": len(v), "median": statistics.median(v), "min": min(v),
+            "max": max(v), "q1": q1, "q3": q3}
+
+
+def parse(paths):
+    recs, meta, trace = [], {}, []
+    for path in paths:
+        suite = "local"
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\r\n")
+                # vm/run prefixes "[gN] " with several guests.
+                m = re.match(r"^(\[g(\d+)\] )?(.*)$", line)
+                guest, body = m.group(2), m.group(3)
+                if body.startswith("@{"):
+                    try:
+                        r = json.loads(body[1:], strict=False)
+                    except ValueError:
+                        continue
+                    if "meta" in r:
+                        if r["meta"] == "suite":
+                            suite = r["value"]
+                        meta.setdefault(r["meta"], r["value"])
+                        continue
+                    r["suite"] = suite
+                    if guest is not None:
+                        r["guest"] = int(guest)
+                    recs.append(r)
+                elif body.startswith("T "):
+                    trace.append(body[2:])
+    return recs, meta, trace
+
+
+def key_of(r):
+    return (r["suite"], r["row"], r["test"], r.get("variant", ""),
+            r["size"], r["level"])
+
+
+def build_cells(recs):
+    """Group records into cells: one per (suite, row, test, variant, size,
+    level), with every kind's statistics and the ratios."""
+    cells, order = {}, []
+    for r in recs:
+        k = key_of(r)
+        if k not in cells:
+            cells[k] = {"suite": r["suite"], "row": r["row"], "test": r["test"],
+                        "variant": r.get("variant", ""), "size": r["size"],
+                        "level": r["level"], "unit": r["unit"], "kinds": {}}
+            order.append(k)
+        c = cells[k]
+        st = stats(r["samples"])
+        entry = {"samples": r["samples"], "stats": st}
+        for f in ("faults", "faults_total", "syscalls", "syscall_names", "note"):
+            if f in r:
+                entry[f] = r[f]
+        c["kinds"][r["kind"]] = entry
+    for k in order:
+        c = cells[k]
+        higher = c["unit"] == "MB/s"
+        c["better"] = "higher" if higher else "lower"
+        ks = c["kinds"]
+        med = {n: e["stats"]["median"] for n, e in ks.items() if e["stats"]}
+        c["ratio"] = {}
+        if "clshm" in med:
+            for base in ("sysv", "memfd", "private"):
+                if base in med and med[base] > 0:
+                    c["ratio"]["clshm/" + base] = med["clshm"] / med[base]
+            # Ratio of the minimums: the cost with the least interference
+            # from the rest of the machine (a loaded host preempts vCPUs).
+            mins = {n: e["stats"]["min"] for n, e in ks.items() if e["stats"]}
+            if "sysv" in mins and mins["sysv"] > 0:
+                c["min_ratio"] = mins["clshm"] / mins["sysv"]
+            # Paired ratios: repetition r of clshm against repetition r of
+            # System V (they ran back to back): their spread says how
+            # sure the ratio is.
+            if "sysv" in ks and ks["sysv"]["stats"]:
+                a, b = ks["clshm"]["samples"], ks["sysv"]["samples"]
+                pr = [x / y for x, y in zip(a, b) if y > 0]
+                if len(pr) >= 2:
+                    q1, q3 = quartiles(pr)
+                    c["paired_ratio_iqr"] = [q1, q3]
+    # Rows in order, each suite's cells together (a stable sort).
+    suites = []
+    for k in order:
+        if k[0] not in suites:
+            suites.append(k[0])
+    order.sort(key=lambda k: (suites.index(k[0]), int(k[1]) if k[1].isdigit() else 99))
+    return [cells[k] for k in order]
+
+
+def find(cells, row, test, size=None, variant="", level=None, suite="local"):
+    for c in cells:
+        if (c["suite"] == suite and c["row"] == row and c["test"] == test and
+                c["variant"] == variant and (size is None or c["size"] == size)
+                and (level is None or c["level"] == level)):
+            return c
+    return None
+
+
+def med(c, kind):
+    if not c or kind not in c["kinds"] or not c["kinds"][kind]["stats"]:
+        return None
+    return c["kinds"][kind]["stats"]["median"]
+
+
+def fmt_size(n):
+    if n == 0:
+        return "-"
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return "%d MiB" % (n >> 20)
+    if n >= 1024 and n % 1024 == 0:
+        return "%d KiB" % (n >> 10)
+    return "%d B" % n
+
+
+def fmt_val(v, unit):
+    if v is None:
+        return "n/a"
+    if unit == "MB/s":
+        return "%.0f" % v
+    if unit in ("ns/op", "ns/cycle", "ns/rt") and v >= 10000:
+        return "%.1f us" % (v / 1000)
+    if unit in ("ns/op", "ns/cycle", "ns/rt"):
+        return "%.0f ns" % v
+    if v >= 100:
+        return "%.0f" % v
+    return "%.1f" % v
+
+
+# --- goals ------------------------------------------------------------------
+
+def goal(gid, text, value, threshold, met, detail, source="issue 4"):
+    return {"id": gid, "goal": text, "value": value, "threshold": threshold,
+            "met": met, "detail": detail, "source": source}
+
+
+def over(value, limit):
+    """How far a lower-is-better ratio is past its limit, in percent."""
+    return (value / limit - 1) * 100
+
+
+def minr(c):
+    return "; fastest against fastest %.2fx" % c["min_ratio"] if c and c.get("min_ratio") else ""
+
+
+def goals(cells):
+    out = []
+    MiB = 1 << 20
+
+    # G1: attach + first read of a filled segment, >= 3x faster than SysV,
+    # <= 1 fault per 64 KiB.
+    for size in (2 * MiB, 16 * MiB, 64 * MiB):
+        c = find(cells, "2", "attach+read", size)
+        if not c or "clshm/sysv" not in c["ratio"]:
+            continue
+        r = c["ratio"]["clshm/sysv"]
+        ft = c["kinds"]["clshm"].get("faults_total")
+        per64 = ft / (size / 65536) if ft is not None else None
+        met = r <= 1 / 3 and per64 is not None and per64 <= 1
+        out.append(goal(
+            "attach-read-%s" % fmt_size(size).replace(" ", ""),
+            "attach+read of a filled %s segment >= 3x faster than SysV, <= 1 fault per 64 KiB"
+            % fmt_size(size),
+            r, 1 / 3, met,
+            "%.2fx faster (%.3f of SysV); %s faults per attach in all (%.4f per 64 KiB;"
+            " SysV %.0f, memfd %.0f)"
+            % (1 / r, r, "%.2f" % ft if ft is not None else "?",
+               per64 if per64 is not None else float("nan"),
+               c["kinds"]["sysv"].get("faults_total", float("nan")),
+               c["kinds"].get("memfd", {}).get("faults_total", float("nan")))))
+
+    # G2: untouched create/attach/detach/remove within 1.2x.
+    for op in ("get", "attach", "detach", "remove", "cycle"):
+        worst = None
+        for size in (4096, 2 * MiB, 64 * MiB):
+            c = find(cells, "1", op, size)
+            if c and "clshm/sysv" in c["ratio"]:
+                r = c["ratio"]["clshm/sysv"]
+                if worst is None or r > worst[0]:
+                    worst = (r, size, c)
+        if worst:
+            r, size, c = worst
+            all_r = ", ".join(
+                "%s %.2f" % (fmt_size(z), find(cells, "1", op, z)["ratio"]["clshm/sysv"])
+                for z in (4096, 2 * MiB, 64 * MiB) if find(cells, "1", op, z))
+            extra = ""
+            if c.get("min_ratio") is not None:
+                extra += "; fastest against fastest %.2fx" % c["min_ratio"]
+            d = find(cells, "1", op, size, suite="local:daemon-stopped")
+            if d and "clshm/sysv" in d["ratio"]:
+                extra += "; with clshmd stopped %.2fx" % d["ratio"]["clshm/sysv"]
+            out.append(goal(
+                "untouched-" + op, "untouched %s within 1.2x of SysV (4 KiB, 2 MiB, 64 MiB)" % op,
+                r, 1.2, r <= 1.2,
+                "worst %.2fx at %s (%s)%s%s" % (
+                    r, fmt_size(size), all_r,
+                    "; %.1f%% over the goal" % over(r, 1.2) if r > 1.2 else "", extra)))
+
+    # G3: populate within 1.1x of SysV + MADV_POPULATE_WRITE.
+    size = 16 * MiB
+    pw = find(cells, "3", "populate_write", size)
+    touch = find(cells, "3", "touch", size)
+    base = med(pw, "sysv")
+    if base:
+        for label, c in (("touch", touch), ("MADV_POPULATE_WRITE", pw)):
+            v = med(c, "clshm")
+            if v is None:
+                continue
+            r = v / base
+            out.append(goal(
+                "populate-" + ("touch" if label == "touch" else "madv"),
+                "populate 16 MiB fresh (clshm %s) within 1.1x of SysV + MADV_POPULATE_WRITE" % label,
+                r, 1.1, r <= 1.1,
+                "%.2fx%s; fastest against fastest %.2fx" % (
+                    r, "; %.1f%% over the goal" % over(r, 1.1) if r > 1.1 else "",
+                    c["kinds"]["clshm"]["stats"]["min"] / pw["kinds"]["sysv"]["stats"]["min"])))
+        hpw = find(cells, "3", "populate_write", size, variant="huge")
+        hs = med(hpw, "sysv")
+        best = min(x for x in (med(touch, "clshm"), med(pw, "clshm")) if x is not None) \
+            if (med(touch, "clshm") or med(pw, "clshm")) else None
+        if best is not None:
+            r = best / base
+            out.append(goal(
+                "populate-huge",
+                "populate >= 2x faster than SysV 4 KiB + MADV_POPULATE_WRITE where huge pages apply",
+                r, 0.5, r <= 0.5,
+                "clshm has no huge pages: its best 4 KiB populate is %.2fx SysV's%s"
+                % (r, "; SysV SHM_HUGETLB + MADV_POPULATE_WRITE reaches %.2fx (%.1fx faster)"
+                   % (hs / base, base / hs) if hs else "")))
+
+    # Anchor goal (not in the issue): teardown of filled segments <= 1.1x.
+    for op in ("detach(filled)", "remove(filled)"):
+        c = find(cells, "4", op, size)
+        if c and "clshm/sysv" in c["ratio"]:
+            r = c["ratio"]["clshm/sysv"]
+            out.append(goal(
+                "teardown-" + op.split("(")[0],
+                "%s of a 16 MiB segment within 1.1x of SysV per page" % op, r, 1.1,
+                r <= 1.1, "%.2fx%s%s" % (r, "; %.1f%% over" % over(r, 1.1) if r > 1.1 else "", minr(c)),
+                source="anchors-perf.md"))
+
+    # G5: bandwidth and ping-pong equal to private memory within 5%.
+    worst = None
+    rows = []
+    for c in cells:
+        if c["suite"] == "local" and c["row"] == "5" and "clshm/private" in c["ratio"]:
+            r = c["ratio"]["clshm/private"]
+            rows.append("%s %s %.2f" % (c["test"].replace("memcpy-", ""), fmt_size(c["size"]), r))
+            if worst is None or r < worst[0]:
+                worst = (r, c)
+    if worst:
+        r, c = worst
+        out.append(goal(
+            "bandwidth", "memcpy into/out of a segment >= 0.95x private memory (4 KiB..64 MiB)",
+            r, 0.95, r >= 0.95,
+            "worst %.2fx (%s %s); all: %s" % (r, c["test"], fmt_size(c["size"]), "; ".join(rows))))
+    c = find(cells, "6", "pingpong")
+    if c and "clshm/private" in c["ratio"]:
+        r = c["ratio"]["clshm/private"]
+        out.append(goal(
+            "pingpong", "ping-pong round trip within 1.05x of private memory (two threads)",
+            r, 1.05, r <= 1.05,
+            "%.2fx private; %.2fx SysV; %.2fx memfd" % (
+                r, c["ratio"].get("clshm/sysv", float("nan")),
+                c["ratio"].get("clshm/memfd", float("nan")))))
+
+    # G6: per-op cost flat from 10 to 10,000 live segments.
+    levels = sorted({c["level"] for c in cells if c["row"] == "7" and c["level"] > 0})
+    if len(levels) >= 2:
+        lo, hi = levels[0], levels[-1]
+        for op in ("get(create)", "get(lookup)", "attach", "detach", "remove"):
+            a = find(cells, "7", op, level=lo)
+            b = find(cells, "7", op, level=hi)
+            if not a or not b or med(a, "clshm") is None or med(b, "clshm") is None:
+                continue
+            r = med(b, "clshm") / med(a, "clshm")
+            sv = med(b, "sysv") / med(a, "sysv") if med(a, "sysv") else None
+            out.append(goal(
+                "flat-" + op, "clshm %s with %d live segments within 1.2x of with %d" % (op, hi, lo),
+                r, 1.2, r <= 1.2,
+                "%.2fx (SysV %s)%s" % (r, "%.2fx" % sv if sv else "n/a",
+                                       "; %.1f%% over" % over(r, 1.2) if r > 1.2 else "")))
+    return out
+
+
+# --- the table ----------------------------------------------------------------
+
+def cell_goal_marks(gs):
+    return {g["id"]: g for g in gs}
+
+
+def table_rows(cells):
+    """(row, test, size/level, unit, per-kind medians with IQR, ratios,
+    faults, syscalls) for every cell."""
+    rows = []
+    for c in cells:
+        ks = c["kinds"]
+        def col(kind):
+            e = ks.get(kind)
+            if not e or not e["stats"]:
+                return "n/a"
+            s = e["stats"]
+            return "%s [%s-%s]" % (fmt_val(s["median"], c["unit"]),
+                                  fmt_val(s["q1"], c["unit"]).replace(" us", "").replace(" ns", ""),
+                                  fmt_val(s["q3"], c["unit"]))
+        where = fmt_size(c["size"])
+        if c["level"] is not None and c["level"] >= 0:
+            where = "%d live" % c["level"]
+        name = c["test"] + (" (%s)" % c["variant"] if c["variant"] else "")
+        if c["suite"] != "local":
+            name = "[%s] %s" % (c["suite"].replace("local:", ""), name)
+        fl = []
+        sc = []
+        for kind in KINDS:
+            e = ks.get(kind)
+            if e and "faults" in e and e["stats"]:
+                fl.append("%.3g" % e["faults"])
+            elif e and e["stats"]:
+                fl.append("-")
+            if e and "syscalls" in e:
+                sc.append(str(e["syscalls"]))
+        ref = ""
+        if "private" in ks and ks["private"]["stats"]:
+            ref = fmt_val(ks["private"]["stats"]["median"], c["unit"])
+        rat = c["ratio"].get("clshm/sysv")
+        ratm = c["ratio"].get("clshm/memfd")
+        ratp = c["ratio"].get("clshm/private")
+        notes = [e["note"] for e in ks.values() if e.get("note")]
+        rows.append({
+            "row": c["row"], "test": name, "where": where, "unit": c["unit"],
+            "sysv": col("sysv"), "memfd": col("memfd"), "clshm": col("clshm"),
+            "private": ref,
+            "ratio": "%.2f" % rat if rat is not None else "n/a",
+            "min_ratio": "%.2f" % c["min_ratio"] if c.get("min_ratio") is not None else "",
+            "ratio_memfd": "%.2f" % ratm if ratm is not None else "n/a",
+            "ratio_private": "%.2f" % ratp if ratp is not None else "",
+            "faults": "/".join(fl) if fl else "",
+            "syscalls": "/".join(sc) if sc else "",
+            "note": "; ".join(notes),
+        })
+    return rows
+
+
+HEAD = ["row", "test", "size", "unit", "sysv median [IQR]", "memfd", "clshm",
+        "private", "clshm/sysv", "min/min", "clshm/memfd", "clshm/private",
+        "faults/unit s/m/c", "syscalls s/m/c"]
+KEYS = ["row", "test", "where", "unit", "sysv", "memfd", "clshm", "private",
+        "ratio", "min_ratio", "ratio_memfd", "ratio_private", "faults", "syscalls"]
+
+
+def machine_lines(host, meta):
+    return [
+        "host: %s, %s CPUs, kernel %s, %s; load average %s before, %s after" % (
+            host.get("cpu", "?"), host.get("cpus", "?"), host.get("kernel", "?"),
+            host.get("qemu", "?"), host.get("loadavg_before", "?"), host.get("loadavg_after", "?")),
+        "guest: %s; %s CPUs (TCG); %s; THP %s, shmem THP %s; %s huge pages" % (
+            meta.get("guest_uname", "?"), meta.get("guest_cpus", "?"),
+            " ".join(meta.get("guest_memtotal", "?").replace("MemTotal:", "memory").split()),
+            meta.get("guest_thp_enabled", "?"), meta.get("guest_thp_shmem", "?"),
+            meta.get("guest_nr_hugepages", "?")),
+        "guest kernel command line: %s" % meta.get("guest_cmdline", "?"),
+        "tree %s, %s, %s, %s s in the guest%s" % (
+            host.get("tree", "?"), host.get("date", "?"), host.get("command", "?"),
+            host.get("guest_seconds", "?"), " (QUICK: few repetitions)" if meta.get("quick") == "1" else ""),
+    ]
+
+
+def text_table(rows, gs, meta, host):
+    w = [max(len(HEAD[i]), *(len(r[KEYS[i]]) for r in rows)) for i in range(len(KEYS))]
+    out = machine_lines(host, meta)
+    out.append("medians of interleaved repetitions [quartiles]; clshm/X = clshm median / X median;"
+               " min/min = fastest clshm / fastest sysv repetition")
+    out.append("")
+    line = "  ".join(HEAD[i].ljust(w[i]) for i in range(len(KEYS)))
+    out.append(line)
+    out.append("-" * len(line))
+    last = None
+    for r in rows:
+        if last is not None and r["row"] != last:
+            out.append("")
+        last = r["row"]
+        out.append("  ".join(r[KEYS[i]].ljust(w[i]) for i in range(len(KEYS))).rstrip())
+    out.append("")
+    out.append("Goals (ratio = clshm / baseline, same guest, same run):")
+    for g in gs:
+        out.append("  %-6s %-22s %s -- %s" % ("MET" if g["met"] else "MISSED", g["id"],
+                                             g["goal"], g["detail"]))
+    return "\n".join(out) + "\n"
+
+
+def md_table(rows, gs):
+    out = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    for r in rows:
+        out.append("| " + " | ".join(r[k].replace("|", "/") or " " for k in KEYS) + " |")
+    out.append("")
+    out.append("| goal | status | detail |")
+    out.append("|---|---|---|")
+    for g in gs:
+        out.append("| %s (%s) | **%s** | %s |" % (g["goal"], g["source"],
+                                                  "met" if g["met"] else "missed", g["detail"]))
+    return "\n".join(out) + "\n"
+
+
+# --- the profile --------------------------------------------------------------
+
+MAXDEPTH = 6
+LINE = re.compile(r"^\s*(?:([0-9]+\.[0-9]+)\s*\|)?\s*(?:[!#*@+$&=-]\s*)?(?:([0-9.]+) us)?\s*\|(\s*)(.*)$")
+
+
+def profile(trace):
+    """Sum function_graph durations per (kind, step): the syscalls and page
+    faults at the top, their children and grandchildren below.  Times come
+    from the absolute timestamps (funcgraph-abstime), so a function whose
+    closing line the trace lacks still gets its time: it ended when the
+    next line at its depth or above began."""
+    agg, order = {}, []
+    cur, stack = None, []  # stack: [depth, name, start]
+
+    def add(depth, name, dur):
+        # Keyed by the path from the top (syscall or fault) down.
+        if cur is None or depth > MAXDEPTH:
+            return
+        path = tuple(e[1] for e in stack[:depth]) + (name,)
+        d = agg[cur].setdefault(path, [0.0, 0])
+        d[0] += dur
+        d[1] += 1
+
+    def close_to(depth, ts):
+        while stack and stack[-1][0] >= depth:
+            dep, name, start = stack[-1]
+            add(dep, name, (ts - start) * 1e6)
+            stack.pop()
+
+    for line in trace:
+        m = LINE.match(line)
+        if not m or m.group(1) is None:
+            continue
+        ts = float(m.group(1))
+        dur, indent, text = m.group(2), m.group(3), m.group(4).strip()
+        depth = max(0, (len(indent) - 2) // 2)
+        mk = re.match(r"^/\* bench (\S+)(?: (\S+))? \*/", text)
+        if mk:
+            close_to(0, ts)
+            cur = None if mk.group(1) == "end" else (mk.group(1), mk.group(2))
+            if cur and cur not in agg:
+                agg[cur] = {}
+                order.append(cur)
+            continue
+        if text.startswith("/*"):
+            continue
+        nm = re.match(r"^\} /\* (.+) \*/$", text)
+        if nm:
+            # The closing line of the innermost open function at this depth.
+            close_to(depth + 1, ts)
+            if stack and stack[-1][0] == depth:
+                dep, name, start = stack[-1]
+                add(dep, name, float(dur) if dur else (ts - start) * 1e6)
+                stack.pop()
+            continue
+        close_to(depth, ts)
+        if text.endswith("() {"):
+            stack.append([depth, text[:-4], ts])
+        elif text.endswith("();") and dur:
+            add(depth, text[:-3], float(dur))
+    out = ["Where the time of one call goes (ftrace function_graph in the guest,",
+           "microseconds summed over the profiled cycles; tracing adds its own",
+           "overhead to every function: compare shares, not totals).", ""]
+    def tree(items, path, total, indent):
+        kids = sorted(((v[0], p) for p, v in items.items()
+                       if len(p) == len(path) + 1 and p[:len(path)] == path), reverse=True)
+        for t, p in kids:
+            if total and t / total >= 0.04:
+                out.append("    %s%-*s %7.0f us %3.0f%%" % ("  " * indent, 46 - 2 * indent,
+                                                          p[-1][:46 - 2 * indent], t, 100 * t / total))
+                tree(items, p, total, indent + 1)
+
+    for cur in order:
+        items = agg[cur]
+        tops = sorted(((v[0], p[0], v[1]) for p, v in items.items() if len(p) == 1), reverse=True)
+        total = sum(t[0] for t in tops)
+        out.append("%s %s: %.0f us in %s" % (cur[0], cur[1], total,
+                                              ", ".join("%s x%d %.0f" % (n, c, t) for t, n, c in tops) or "-"))
+        for t, n, c in tops:
+            tree(items, (n,), total, 0)
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+# --- plots ---------------------------------------------------------------------
+
+def legend(ax, **kw):
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
+COLORS = {"sysv": "#4477aa", "memfd": "#ccbb44", "clshm": "#ee6677", "private": "#999999"}
+
+
+def plots(cells, gs, outdir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report: python3-matplotlib is not installed: no plots "
+              "(apt-get install python3-matplotlib)", file=sys.stderr)
+        return []
+    made = []
+    MiB = 1 << 20
+
+    def err(c, kind, scale=1.0):
+        s = c["kinds"][kind]["stats"]
+        return [[(s["median"] - s["q1"]) / scale], [(s["q3"] - s["median"]) / scale]]
+
+    def save(fig, name):
+        p = os.path.join(outdir, name)
+        fig.tight_layout()
+        fig.savefig(p, dpi=80)
+        plt.close(fig)
+        made.append(p)
+
+    # 1: untouched ops.
+    sizes = [4096, 2 * MiB, 64 * MiB]
+    ops = ["get", "attach", "detach", "remove"]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+    for ax, size in zip(axes, sizes):
+        for j, kind in enumerate(KINDS):
+            xs, ys, es = [], [], [[], []]
+            for i, op in enumerate(ops):
+                c = find(cells, "1", op, size)
+                if c and kind in c["kinds"] and c["kinds"][kind]["stats"]:
+                    xs.append(i + (j - 1) * 0.27)
+                    ys.append(c["kinds"][kind]["stats"]["median"] / 1000)
+                    e = err(c, kind, 1000)
+                    es[0] += e[0]
+                    es[1] += e[1]
+            ax.bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
+        ax.set_xticks(range(len(ops)))
+        ax.set_xticklabels(ops)
+        ax.set_title("untouched, %s" % fmt_size(size))
+    axes[0].set_ylabel("us per op (median, IQR)")
+    legend(axes[0])
+    save(fig, "ops.png")
+
+    # 2: attach + read of a filled segment by a second process.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    szs = [2 * MiB, 16 * MiB, 64 * MiB]
+    for j, kind in enumerate(KINDS):
+        xs, ys, es, fs = [], [], [[], []], []
+        for i, size in enumerate(szs):
+            c = find(cells, "2", "attach+read", size)
+            if c and kind in c["kinds"]:
+                xs.append(i + (j - 1) * 0.27)
+                ys.append(c["kinds"][kind]["stats"]["median"])
+                e = err(c, kind)
+                es[0] += e[0]
+                es[1] += e[1]
+                fs.append(c["kinds"][kind].get("faults", 0) * 16)
+        axes[0].bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
+        axes[1].bar(xs, fs, 0.27, color=COLORS[kind], label=kind)
+    for ax in axes:
+        ax.set_xticks(range(len(szs)))
+        ax.set_xticklabels([fmt_size(z) for z in szs])
+    axes[0].set_ylabel("ns per 4 KiB page (attach + read all)")
+    axes[0].set_title("second process attaches a filled segment")
+    axes[1].set_ylabel("page faults per 64 KiB")
+    axes[1].axhline(1, color="k", lw=0.8, ls="--")
+    axes[1].set_yscale("symlog", linthresh=0.01)
+    axes[1].set_title("faults (exact; goal <= 1 per 64 KiB)")
+    legend(axes[0])
+    save(fig, "attach_read.png")
+
+    # 3/4: populate and teardown.
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+    groups = [("touch", ""), ("populate_write", ""), ("touch", "huge"), ("populate_write", "huge")]
+    labels = ["touch 4K", "MADV_POPULATE\n_WRITE 4K", "touch huge", "MADV_POPULATE\n_WRITE huge"]
+    def grouped(ax, row, groups, na=False):
+        """Bars of each kind's median (IQR whiskers) for (test, variant)
+        cells of 16 MiB; "n/a" where clshm has no cell."""
+        for j, kind in enumerate(KINDS):
+            xs, ys, es = [], [], [[], []]
+            for i, (t, v) in enumerate(groups):
+                c = find(cells, row, t, 16 * MiB, variant=v)
+                if c and kind in c["kinds"] and c["kinds"][kind]["stats"]:
+                    xs.append(i + (j - 1) * 0.27)
+                    ys.append(c["kinds"][kind]["stats"]["median"])
+                    e = err(c, kind)
+                    es[0] += e[0]
+                    es[1] += e[1]
+                elif na and kind == "clshm":
+                    ax.text(i + (j - 1) * 0.27, 0, "n/a", ha="center", va="bottom",
+                            fontsize=7, rotation=90)
+            ax.bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
+        ax.set_xticks(range(len(groups)))
+
+    grouped(axes[0], "3", groups, na=True)
+    axes[0].set_xticklabels(labels, fontsize=8)
+    axes[0].set_ylabel("ns per 4 KiB of memory")
+    axes[0].set_title("populate 16 MiB of fresh memory")
+    legend(axes[0])
+    grouped(axes[1], "4", [("detach(filled)", ""), ("remove(filled)", ""),
+                           ("detach(filled)", "huge"), ("remove(filled)", "huge")])
+    axes[1].set_xticklabels(["detach", "remove", "detach\nhuge", "remove\nhuge"], fontsize=8)
+    axes[1].set_ylabel("ns per 4 KiB")
+    axes[1].set_title("tear down a filled 16 MiB segment")
+    save(fig, "populate.png")
+
+    # 5: memcpy bandwidth.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+    for ax, test in zip(axes, ("memcpy-into", "memcpy-out")):
+        cs = sorted((c for c in cells if c["row"] == "5" and c["test"] == test and c["suite"] == "local"),
+                    key=lambda c: c["size"])
+        for kind in ["private"] + KINDS:
+            xs = [c["size"] for c in cs if kind in c["kinds"]]
+            ys = [c["kinds"][kind]["stats"]["median"] for c in cs if kind in c["kinds"]]
+            lo = [c["kinds"][kind]["stats"]["q1"] for c in cs if kind in c["kinds"]]
+            hi = [c["kinds"][kind]["stats"]["q3"] for c in cs if kind in c["kinds"]]
+            ax.plot(xs, ys, marker="o", color=COLORS[kind], label=kind,
+                    ls="--" if kind == "private" else "-")
+            ax.fill_between(xs, lo, hi, color=COLORS[kind], alpha=0.15)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks([c["size"] for c in cs])
+        ax.set_xticklabels([fmt_size(c["size"]) for c in cs])
+        ax.set_title(test.replace("memcpy-", "memcpy ") + (" segment" if test.endswith("into") else " of segment"))
+        ax.set_xlabel("copy size")
+    axes[0].set_ylabel("MB/s (median, IQR band)")
+    legend(axes[0])
+    save(fig, "memcpy.png")
+
+    # 6 and 7: ping-pong and scaling.
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1, 1.3, 1.3, 1.3]})
+    c = find(cells, "6", "pingpong")
+    if c:
+        ks = [k for k in ["private"] + KINDS if k in c["kinds"]]
+        axes[0].bar(range(len(ks)), [c["kinds"][k]["stats"]["median"] for k in ks],
+                    yerr=[[err(c, k)[0][0] for k in ks], [err(c, k)[1][0] for k in ks]],
+                    color=[COLORS[k] for k in ks], capsize=3)
+        axes[0].set_xticks(range(len(ks)))
+        axes[0].set_xticklabels(ks, fontsize=8)
+        axes[0].set_ylabel("ns per round trip")
+        axes[0].set_title("1-line ping-pong")
+    for ax, op in zip(axes[1:], ("get(create)", "get(lookup)", "attach")):
+        for kind in KINDS:
+            cs = sorted((c for c in cells if c["row"] == "7" and c["test"] == op and kind in c["kinds"]),
+                        key=lambda c: c["level"])
+            if not cs:
+                continue
+            xs = [c["level"] for c in cs]
+            ys = [c["kinds"][kind]["stats"]["median"] / 1000 for c in cs]
+            ax.plot(xs, ys, marker="o", color=COLORS[kind], label=kind)
+            ax.fill_between(xs, [c["kinds"][kind]["stats"]["q1"] / 1000 for c in cs],
+                            [c["kinds"][kind]["stats"]["q3"] / 1000 for c in cs],
+                            color=COLORS[kind], alpha=0.15)
+        ax.set_xscale("log")
+        ax.set_xlabel("live segments")
+        ax.set_title("one %s" % op)
+        ax.set_ylim(bottom=0)
+    axes[1].set_ylabel("us per op")
+    legend(axes[1], fontsize=8)
+    save(fig, "pingpong_scaling.png")
+
+    # Summary: every goal's ratio against its threshold.
+    if gs:
+        fig, ax = plt.subplots(figsize=(10, 0.32 * len(gs) + 1.2))
+        ys = range(len(gs))[::-1]
+        for y, g in zip(ys, gs):
+            v = g["value"]
+            ax.barh(y, v, color="#228833" if g["met"] else "#cc3311")
+            ax.plot([g["threshold"]] * 2, [y - 0.4, y + 0.4], color="k", lw=1.5)
+            ax.text(max(v, g["threshold"]) * 1.02, y, "%.2f" % v, va="center", fontsize=7)
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels([g["id"] for g in gs], fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlabel("clshm / baseline (black tick: goal; green met, red missed;"
+                      " bandwidth: higher is better)")
+        ax.set_title("issue 4 goals")
+        save(fig, "goals.png")
+    return made
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    outdir, raws = sys.argv[1], sys.argv[2:]
+    os.makedirs(outdir, exist_ok=True)
+    recs, meta, trace = parse(raws)
+    if not recs:
+        print("report: no records in %s" % " ".join(raws), file=sys.stderr)
+        sys.exit(1)
+    host = {}
+    hp = os.path.join(outdir, "host.json")
+    if os.path.exists(hp):
+        with open(hp) as f:
+            host = json.load(f)
+    cells = build_cells(recs)
+    gs = goals(cells)
+    rows = table_rows(cells)
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump({"host": host, "guest": meta, "cells": cells, "goals": gs}, f, indent=1)
+    with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["suite", "row", "test", "variant", "kind", "size", "level", "unit",
+                    "n", "median", "min", "max", "q1", "q3", "faults_per_unit",
+                    "faults_total", "syscalls", "syscall_names", "clshm_over_sysv",
+                    "clshm_over_memfd", "clshm_over_private", "clshm_min_over_sysv_min",
+                    "note"])
+        for c in cells:
+            for kind, e in c["kinds"].items():
+                s = e["stats"] or {}
+                w.writerow([c["suite"], c["row"], c["test"], c["variant"], kind, c["size"],
+                            c["level"], c["unit"], s.get("n", 0), s.get("median", ""),
+                            s.get("min", ""), s.get("max", ""), s.get("q1", ""), s.get("q3", ""),
+                            e.get("faults", ""), e.get("faults_total", ""),
+                            e.get("syscalls", ""), e.get("syscall_names", ""),
+                            c["ratio"].get("clshm/sysv", ""), c["ratio"].get("clshm/memfd", ""),
+                            c["ratio"].get("clshm/private", ""), c.get("min_ratio", ""),
+                            e.get("note", "")])
+    txt = text_table(rows, gs, meta, host)
+    with open(os.path.join(outdir, "table.txt"), "w") as f:
+        f.write(txt)
+    with open(os.path.join(outdir, "table.md"), "w") as f:
+        f.write(md_table(rows, gs))
+    if trace:
+        with open(os.path.join(outdir, "profile.txt"), "w") as f:
+            f.write(profile(trace))
+    made = plots(cells, gs, outdir)
+    sys.stdout.write(txt)
+    met = sum(1 for g in gs if g["met"])
+    print("\n%d goals met, %d missed.  Files: %s" % (
+        met, len(gs) - met, ", ".join(os.path.join(outdir, n) for n in
+                                      ["results.json", "results.csv", "table.txt", "table.md"] +
+                                      (["profile.txt"] if trace else []) +
+                                      [os.path.basename(p) for p in made])))
+
+
+if __name__ == "__main__":
+    main()
