@@ -10,6 +10,9 @@
 #   make check         deps, build, host tests, selftests in a stock and a
 #                      debug guest; the last line is "N passed, N failed"
 #   make demo          deps, build, show clshm working in a stock guest
+#   make vm-tools      host and guest helpers of the harness in build/:
+#                      ivshmem-server (vm/run --doorbell) and the static
+#                      fabric-atomic test program
 #
 # VM_KERNELS: the guest kernels vm-build builds for (default: stock debug).
 
@@ -17,7 +20,7 @@ VM_KERNELS ?= stock debug
 VM_BUILD := $(TOP)/build
 
 .PHONY: deps vm-kernel vm-modules vm-userspace vm-selftests-install \
-	vm-initramfs vm-build check demo
+	vm-initramfs vm-tools vm-build check demo
 
 deps:
 	@bash $(TOP)/scripts/install-deps.sh
@@ -44,10 +47,23 @@ vm-selftests-install: selftests
 	@$(MAKE) -s -C $(TOP)/lib install-tests \
 		DESTDIR=$(VM_BUILD)/vm/selftests-root
 
-vm-initramfs: vm-userspace vm-selftests-install
+vm-initramfs: vm-userspace vm-selftests-install vm-tools
 	@bash $(TOP)/vm/mkinitramfs >/dev/null
 
-vm-build: vm-modules vm-initramfs
+# The harness's own programs: the ivshmem server runs on the host; the
+# atomic test (static) goes into the guest initramfs as
+# /usr/bin/fabric-atomic, and vm/init reads IVPosition with it.
+vm-tools: $(VM_BUILD)/ivshmem-server $(VM_BUILD)/fabric-atomic
+
+$(VM_BUILD)/ivshmem-server: $(TOP)/vm/ivshmem-server.c
+	@mkdir -p $(VM_BUILD)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(VM_BUILD)/fabric-atomic: $(TOP)/vm/fabric-atomic.c
+	@mkdir -p $(VM_BUILD)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+vm-build: vm-modules vm-initramfs vm-tools
 
 # Sequenced in the recipes (not as prerequisites) so that "make -j" still
 # installs the packages before building anything.
