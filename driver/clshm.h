@@ -46,6 +46,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -169,6 +170,7 @@ struct clshm_ring {
 	unsigned int npages;
 
 	wait_queue_head_t wait;		/* poll(2) of the daemon */
+	struct timer_list wake_timer;	/* coalesces notification wake-ups */
 };
 
 /**

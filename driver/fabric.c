@@ -15,11 +15,12 @@
  * fabric after that.
  *
  * While the local partition is started it is "joined": it holds its slot
- * (compare-and-swap on slot.claim), beats in it, and the fabric worker
- * (one delayed work item on an ordered workqueue, so never concurrent with
- * itself) scans the other slots, runs each peer's local state machine
- * (DOWN -> JOINING -> UP -> DOWN), answers kernel hellos and drains the
- * mailboxes addressed to us.  A doorbell interrupt only kicks the worker.
+ * (compare-and-swap on slot.claim), a small work item of its own beats in
+ * it, and the fabric worker (one delayed work item on an ordered
+ * workqueue, so never concurrent with itself) scans the other slots, runs
+ * each peer's local state machine (DOWN -> JOINING -> UP -> DOWN), answers
+ * kernel hellos and drains the mailboxes addressed to us.  A doorbell
+ * interrupt only kicks the worker.
  *
  * Everything read from the fabric is untrusted: other kernels, or anything
  * else that maps the memory, may write any byte at any time.  Every field
@@ -34,8 +35,11 @@
  * for each change.  fab->tx_lock (spinlock, inside part->lock) protects
  * the send side: our mailbox heads, whether sending is open, and the
  * doorbell targets; it lets clshm_fab_send() run with or without
- * part->lock.  The worker's private state (see struct clshm_fab_dev) is
- * only touched by the worker.
+ * part->lock.  fd->hb_lock (spinlock) protects the heartbeat's target; the
+ * heartbeat never takes part->lock, so it goes on while the worker or
+ * anyone else holds part->lock for long, and part->lock holders may wait
+ * for it to stop.  The worker's private state (see struct clshm_fab_dev)
+ * is only touched by the worker.
  *
  * Stopping the worker.  Join and leave run with part->lock held, and the
  * worker takes part->lock (and so may remote.c from inside
@@ -50,7 +54,8 @@
  * of an epoch.  Only device removal waits for the worker (without
  * part->lock).
  *
- * Lock order: part->lock -> fab->tx_lock (see fabric.h).
+ * Lock order: part->lock -> fab->tx_lock (see fabric.h);
+ *             part->lock -> fd->hb_lock.
  */
 #define pr_fmt(fmt) "clshm: fabric: " fmt
 
@@ -107,9 +112,9 @@ MODULE_PARM_DESC(pollms, "Fabric worker period in ms (0: 20 without doorbells, 1
 
 /* What the worker knows of a peer beyond struct clshm_fab_peer. */
 struct fab_wpeer {
-	bool tracked;		/* hb_inc and the heartbeat fields are set */
+	bool tracked;		/* hb_claim and the heartbeat fields are set */
 	bool hb_live;		/* its heartbeat moved (or it is a new boot) */
-	u64 hb_inc;		/* incarnation the heartbeat fields belong to */
+	u64 hb_claim;		/* claim the heartbeat fields belong to */
 	unsigned long khello_at;	/* jiffies of the last KHELLO sent */
 	const char *bad;	/* why its slot was last found bad */
 	u64 bad_inc;
@@ -130,11 +135,11 @@ struct clshm_fab_dev {
 	/* Protected by part->lock. */
 	u64 epoch;				/* bumped by every join */
 	u64 rx_start[CLSHM_FAB_MAX_PARTS];	/* mailbox heads at join */
-	u64 hb;					/* our heartbeat */
-	unsigned long hb_next;			/* jiffies of the next beat */
 	DECLARE_BITMAP(engaged, CLSHM_FAB_NENGAGE);	/* our table, shadow */
 	u64 sess_tx[CLSHM_FAB_MAX_PARTS];	/* our hello session with i */
 	u64 sess_rx[CLSHM_FAB_MAX_PARTS];	/* i's with us while up, or 0 */
+	char host[CLSHM_FAB_HOSTNAME_MAX];	/* as written in our slot */
+	u64 undecided;				/* peers not judged since join */
 
 	/* Protected by fab.tx_lock (with fab.tx_head). */
 	bool tx_open;				/* joined: sending allowed */
@@ -142,8 +147,18 @@ struct clshm_fab_dev {
 	u64 tx_inc;				/* our incarnation */
 	s32 tx_bell[CLSHM_FAB_MAX_PARTS];	/* peer's ivposition, or -1 */
 
+	/* The heartbeat: its own work item, never under part->lock. */
+	struct workqueue_struct *hb_wq;
+	struct delayed_work hb_work;
+	spinlock_t hb_lock;
+	struct clshm_fab_slot *hb_slot;		/* beating in it, or NULL */
+	u64 hb_inc;				/* our claim */
+	u64 hb;					/* our heartbeat */
+
 	/* Private to the fabric worker. */
 	u64 w_epoch;				/* epoch the state below is for */
+	bool own_foreign;			/* our claim word is not ours... */
+	unsigned long own_foreign_since;	/* ...since then (jiffies) */
 	struct fab_wpeer wp[CLSHM_FAB_MAX_PARTS];
 	bool hdr_bad;				/* the header differs... */
 	struct clshm_fab_hdr hdr_seen;		/* ...and looked like this */
@@ -463,7 +478,8 @@ static void fab_ring(struct clshm_fabric *fab, s32 bell)
  * @to: the receiver
  * @msg: the message; seq, inc and from are filled in here
  *
- * Any process context; takes only fab->tx_lock.  Whether @to is up is the
+ * Any process context while the partition is started (part->fab is
+ * stable then); takes only fab->tx_lock.  Whether @to is up is the
  * caller's business (a message to a partition that does not consider us
  * up is dropped by its receiver).
  *
@@ -582,6 +598,58 @@ static void fab_send_khello(struct clshm_fab_dev *fd, u32 id, bool ask)
 	} else {
 		clshm_fab_send(fd->part, id, &msg);
 	}
+}
+
+/* ---------------------------------------------------------------------
+ * The heartbeat
+ */
+
+/*
+ * The heartbeat: every FAB_HB_MS while joined, as long as our slot's claim
+ * is ours.  It runs apart from the fabric worker and takes no part->lock,
+ * so a long request in the worker (or a long hold of part->lock) does not
+ * make the peers declare us down; it says "this kernel runs", and requests
+ * that take too long time out on their own.
+ */
+static void fab_hb_work(struct work_struct *work)
+{
+	struct clshm_fab_dev *fd = container_of(to_delayed_work(work),
+						struct clshm_fab_dev, hb_work);
+	bool beating;
+
+	spin_lock(&fd->hb_lock);
+	beating = fd->hb_slot;
+	if (beating && READ_ONCE(fd->hb_slot->claim) == fd->hb_inc) {
+		fd->hb++;
+		WRITE_ONCE(fd->hb_slot->heartbeat, fd->hb);
+	}
+	spin_unlock(&fd->hb_lock);
+	if (beating)
+		queue_delayed_work(fd->hb_wq, &fd->hb_work,
+				   msecs_to_jiffies(FAB_HB_MS));
+}
+
+/*
+ * Start beating in @slot, claimed with @inc, or (@slot NULL) stop and wait
+ * until no beat can come any more.  Takes no lock the heartbeat waits for,
+ * so any caller may hold part->lock.
+ */
+static void fab_hb_set(struct clshm_fab_dev *fd, struct clshm_fab_slot *slot,
+		       u64 inc)
+{
+	spin_lock(&fd->hb_lock);
+	fd->hb_slot = slot;
+	fd->hb_inc = inc;
+	if (slot) {
+		fd->hb = READ_ONCE(slot->heartbeat) + 1;
+		WRITE_ONCE(slot->heartbeat, fd->hb);
+	}
+	spin_unlock(&fd->hb_lock);
+	if (slot)
+		mod_delayed_work(fd->hb_wq, &fd->hb_work,
+				 msecs_to_jiffies(FAB_HB_MS));
+	else
+		cancel_delayed_work_sync(&fd->hb_work);
 }
 
 /* ---------------------------------------------------------------------
@@ -709,6 +777,7 @@ static void fab_peer_joining(struct clshm_fab_dev *fd, u32 id,
 	bool bell;
 
 	lockdep_assert_held(&fd->part->lock);
+	fd->undecided &= ~BIT_ULL(id);
 	peer->state = CLSHM_PART_JOINING;
 	peer->incarnation = v->inc;
 	peer->refused = false;
@@ -729,6 +798,13 @@ static void fab_peer_joining(struct clshm_fab_dev *fd, u32 id,
  * Membership scan of slot @id (part->lock held): read it once, track its
  * heartbeat, and move the peer's local state.  @tmo: jiffies without a
  * heartbeat after which it is down.
+ *
+ * The claim word says who holds the slot; the rest of the slot is only
+ * believed while it is consistent (claim == incarnation, a live state,
+ * sane fields).  A slot that is inconsistent for a moment (being filled,
+ * or scribbled on) is not live, but an up peer is only declared down for
+ * it once its heartbeat has not been seen moving in a consistent slot for
+ * the timeout.
  */
 static void fab_scan_peer(struct clshm_fab_dev *fd, u32 id, unsigned long tmo)
 {
@@ -738,29 +814,28 @@ static void fab_scan_peer(struct clshm_fab_dev *fd, u32 id, unsigned long tmo)
 	unsigned long now = jiffies;
 	struct fab_slot_view v;
 	const char *bad = NULL;
-	bool claimed, fresh, live;
+	bool valid, fresh, live;
 	u32 reason;
 
 	lockdep_assert_held(&fd->part->lock);
 	fab_slot_read(fab_slot(fab, id), &v);
-	claimed = v.claim && v.claim == v.inc;
-	if (claimed && v.state != CLSHM_PART_JOINING &&
-	    v.state != CLSHM_PART_UP) {
+	valid = v.claim && v.claim == v.inc;
+	if (valid && v.state != CLSHM_PART_JOINING && v.state != CLSHM_PART_UP) {
 		if (v.state != CLSHM_PART_DOWN && v.state != CLSHM_PART_LEAVING)
 			bad = "unknown state";
-		claimed = false;
+		valid = false;
 	}
-	if (claimed && !bad)
+	if (valid)
 		bad = fab_slot_bad(&v, id);
 	if (bad) {
-		claimed = false;
-		/* Counted once per incarnation and reason. */
-		if (bad != wp->bad || v.inc != wp->bad_inc) {
+		valid = false;
+		/* Counted once per claim and reason. */
+		if (bad != wp->bad || v.claim != wp->bad_inc) {
 			wp->bad = bad;
-			wp->bad_inc = v.inc;
+			wp->bad_inc = v.claim;
 			clshm_fab_stat(fab, CLSHM_FS_SLOT_BAD, 1);
-			pr_warn_ratelimited("slot %u (incarnation %llu) is unusable: %s\n",
-					    id, v.inc, bad);
+			pr_warn_ratelimited("slot %u (claim %llu) is unusable: %s\n",
+					    id, v.claim, bad);
 		}
 	} else {
 		wp->bad = NULL;
@@ -769,26 +844,29 @@ static void fab_scan_peer(struct clshm_fab_dev *fd, u32 id, unsigned long tmo)
 	/*
 	 * A slot is live while its heartbeat moves.  One seen first as this
 	 * join starts must beat once before it counts (it may be a dead
-	 * partition's leftover); a new incarnation seen appearing is a fresh
-	 * boot and counts at once.
+	 * partition's leftover); a new claim seen appearing is a fresh boot
+	 * and counts at once.
 	 */
-	if (!wp->tracked || v.inc != wp->hb_inc) {
+	if (!wp->tracked || v.claim != wp->hb_claim) {
 		wp->hb_live = wp->tracked;
 		wp->tracked = true;
-		wp->hb_inc = v.inc;
+		wp->hb_claim = v.claim;
 		peer->last_hb = v.hb;
 		peer->hb_seen = now;
-	} else if (v.hb != peer->last_hb) {
+	} else if (valid && v.hb != peer->last_hb) {
 		wp->hb_live = true;
 		peer->last_hb = v.hb;
 		peer->hb_seen = now;
 	}
 	fresh = time_before(now, peer->hb_seen + tmo);
-	live = claimed && wp->hb_live && fresh;
+	live = valid && wp->hb_live && fresh;
+	/* Judged: a free slot, or one that has not beaten for the timeout. */
+	if (!v.claim || !fresh)
+		fd->undecided &= ~BIT_ULL(id);
 
 	if (peer->state == CLSHM_PART_DOWN) {
 		/* Refused (by us or our daemon) until it restarts. */
-		if (peer->refused && (!claimed || v.inc == peer->incarnation))
+		if (peer->refused && (!valid || v.inc == peer->incarnation))
 			return;
 		if (live)
 			fab_peer_joining(fd, id, &v);
@@ -801,9 +879,7 @@ static void fab_scan_peer(struct clshm_fab_dev *fd, u32 id, unsigned long tmo)
 			      (v.state == CLSHM_PART_LEAVING ||
 			       v.state == CLSHM_PART_DOWN)))
 		reason = CLSHM_DOWN_LEFT;
-	else if (v.inc != peer->incarnation)
-		reason = CLSHM_DOWN_REBOOT;
-	else if (!live)
+	else if (!fresh)
 		reason = CLSHM_DOWN_TIMEOUT;	/* silent, or its slot is garbage */
 	else
 		reason = 0;
@@ -823,12 +899,73 @@ static void fab_scan_peer(struct clshm_fab_dev *fd, u32 id, unsigned long tmo)
 		fab_send_khello(fd, id, true);
 }
 
+/* Write the fields of our slot that never change while joined. */
+static void fab_slot_static(struct clshm_fab_dev *fd,
+			    struct clshm_fab_slot *slot, u32 id)
+{
+	struct clshm_fabric *fab = &fd->fab;
+
+	WRITE_ONCE(slot->id, id);
+	WRITE_ONCE(slot->ivposition, fab->doorbell ? fab->ivposition : 0);
+	WRITE_ONCE(slot->flags, fab->doorbell ? CLSHM_FAB_SLOT_DOORBELL : 0);
+	WRITE_ONCE(slot->abi_major, CLSHM_ABI_MAJOR);
+	WRITE_ONCE(slot->abi_minor, CLSHM_ABI_MINOR);
+	WRITE_ONCE(slot->fab_major, CLSHM_FAB_MAJOR);
+	WRITE_ONCE(slot->page_size, PAGE_SIZE);
+	memcpy(slot->hostname, fd->host, sizeof(slot->hostname));
+}
+
 /*
- * Our own slot (part->lock held): still ours?  If another partition took
- * it over (it saw our heartbeat stop), we are out of the fabric: every
- * peer goes down and we stop writing the slot.
+ * Our slot is written by us only; if someone else wrote it anyway, count
+ * it and write it again (part->lock held, claim ours).  The engagement
+ * entries are not checked: a partition that can write them can write
+ * the zones they protect just as well.
  */
-static bool fab_own_slot_ok(struct clshm_fab_dev *fd)
+static void fab_own_repair(struct clshm_fab_dev *fd)
+{
+	struct clshm_part *part = fd->part;
+	struct clshm_fabric *fab = &fd->fab;
+	struct clshm_fab_slot *slot = fab_slot(fab, part->partid);
+
+	lockdep_assert_held(&part->lock);
+	if (READ_ONCE(slot->incarnation) == part->incarnation &&
+	    READ_ONCE(slot->state) == CLSHM_PART_UP &&
+	    READ_ONCE(slot->id) == part->partid &&
+	    READ_ONCE(slot->ivposition) == (fab->doorbell ? fab->ivposition : 0) &&
+	    READ_ONCE(slot->flags) == (fab->doorbell ? CLSHM_FAB_SLOT_DOORBELL : 0) &&
+	    READ_ONCE(slot->abi_major) == CLSHM_ABI_MAJOR &&
+	    READ_ONCE(slot->abi_minor) == CLSHM_ABI_MINOR &&
+	    READ_ONCE(slot->fab_major) == CLSHM_FAB_MAJOR &&
+	    READ_ONCE(slot->page_size) == PAGE_SIZE &&
+	    READ_ONCE(slot->nengaged) == fab->nengaged &&
+	    !memcmp(slot->hostname, fd->host, sizeof(fd->host)))
+		return;
+
+	clshm_fab_stat(fab, CLSHM_FS_SLOT_BAD, 1);
+	pr_warn_ratelimited("our slot %u was overwritten by someone else; writing it again\n",
+			    part->partid);
+	fab_slot_static(fd, slot, part->partid);
+	WRITE_ONCE(slot->nengaged, fab->nengaged);
+	smp_wmb();
+	WRITE_ONCE(slot->incarnation, part->incarnation);
+	smp_store_release(&slot->state, CLSHM_PART_UP);
+}
+
+enum fab_own {
+	FAB_OWN_OK,		/* ours: beat in it */
+	FAB_OWN_SUSPECT,	/* claim word not ours for now: hands off */
+	FAB_OWN_LOST,		/* taken over: we left the fabric */
+};
+
+/*
+ * Our own slot (part->lock held): still ours?  A claim word that is not
+ * ours is left alone (it may be a partition that saw our heartbeat stop
+ * and took the slot over); if it stays so for FAB_CLAIM_WAIT heartbeat
+ * periods we are out of the fabric: every peer goes down and we stop
+ * writing the slot.  The partition stays started; it must be shut down
+ * and started with another partid.
+ */
+static enum fab_own fab_own_slot(struct clshm_fab_dev *fd)
 {
 	struct clshm_part *part = fd->part;
 	struct clshm_fabric *fab = &fd->fab;
@@ -838,12 +975,26 @@ static bool fab_own_slot_ok(struct clshm_fab_dev *fd)
 	u32 i;
 
 	lockdep_assert_held(&part->lock);
-	if (claim == part->incarnation)
-		return true;
+	if (claim == part->incarnation) {
+		fd->own_foreign = false;
+		fab_own_repair(fd);
+		return FAB_OWN_OK;
+	}
+	if (!fd->own_foreign) {
+		fd->own_foreign = true;
+		fd->own_foreign_since = jiffies;
+		clshm_fab_stat(fab, CLSHM_FS_SLOT_BAD, 1);
+		pr_warn_ratelimited("the claim of our slot %u reads %llu, not ours\n",
+				    part->partid, claim);
+	}
+	if (time_before(jiffies, fd->own_foreign_since +
+			msecs_to_jiffies(FAB_CLAIM_WAIT * FAB_HB_MS)))
+		return FAB_OWN_SUSPECT;
 
 	fab_slot_hostname(slot, host);
 	pr_err("partition id %u was taken over (claim %llu, host %s) while we held it; leaving the fabric: shut down, set a different partid and start again\n",
 	       part->partid, claim, host);
+	fab_hb_set(fd, NULL, 0);
 	for (i = 0; i < fab->nparts; i++)
 		if (i != part->partid)
 			fab_peer_down(fd, i, CLSHM_DOWN_TIMEOUT);
@@ -853,21 +1004,7 @@ static bool fab_own_slot_ok(struct clshm_fab_dev *fd)
 	bitmap_zero(fd->engaged, CLSHM_FAB_NENGAGE);
 	fab->nengaged = 0;
 	fab->joined = false;
-	return false;
-}
-
-static void fab_heartbeat(struct clshm_fab_dev *fd)
-{
-	struct clshm_part *part = fd->part;
-	unsigned long now = jiffies;
-
-	lockdep_assert_held(&part->lock);
-	/* Within half a worker period of due counts: no beat is skipped. */
-	if (time_before(now + fd->period / 2, fd->hb_next))
-		return;
-	fd->hb++;
-	WRITE_ONCE(fab_slot(&fd->fab, part->partid)->heartbeat, fd->hb);
-	fd->hb_next = now + msecs_to_jiffies(FAB_HB_MS);
+	return FAB_OWN_LOST;
 }
 
 /* First pass of a join: forget what the worker knew (part->lock held). */
@@ -884,6 +1021,7 @@ static void fab_session_start(struct clshm_fab_dev *fd)
 		fab->peers[i].last_hb = 0;
 		fab->peers[i].hb_seen = 0;
 	}
+	fd->own_foreign = false;
 	fd->w_epoch = fd->epoch;
 }
 
@@ -949,12 +1087,14 @@ static void fab_rx_khello(struct clshm_fab_dev *fd, u32 from, u64 pos,
 		pr_info("partition %u (host %s) lost us and starts over\n",
 			from, peer->hostname);
 		fab_peer_down(fd, from, CLSHM_DOWN_TIMEOUT);
-		/* Its slot was live a moment ago; this hello is its answer. */
+		/*
+		 * Its slot was live a moment ago, and this hello brings it up
+		 * again.  Our own session goes on: starting one would make
+		 * it start over in turn, and so on for ever.
+		 */
 		peer->state = CLSHM_PART_JOINING;
 		fab_set_bell(fd, from, fd->fab.doorbell && peer->doorbell ?
 				       (s32)peer->ivposition : -1);
-		fd->sess_tx[from]++;
-		fab_send_khello(fd, from, true);
 	}
 	if (peer->state == CLSHM_PART_JOINING) {
 		if (abi >> 32 != CLSHM_ABI_MAJOR || m->arg[1] != PAGE_SIZE ||
@@ -1071,6 +1211,8 @@ static bool fab_receive(struct clshm_fab_dev *fd, u32 from, u32 me, u64 epoch)
 		else
 			fab_dispatch(fd, from, inc, epoch, tail, &msg);
 	}
+	if (READ_ONCE(fd->epoch) != epoch)
+		return false;
 	peer->rx_tail = tail;
 	smp_store_release(&mb->tail, tail);
 	return n == CLSHM_FAB_MBOX_NENTS;
@@ -1100,9 +1242,8 @@ static void fab_work(struct work_struct *work)
 	if (fd->w_epoch != fd->epoch)
 		fab_session_start(fd);
 	epoch = fd->epoch;
-	if (!fab_own_slot_ok(fd))
+	if (fab_own_slot(fd) == FAB_OWN_LOST)
 		goto out_unlock;
-	fab_heartbeat(fd);
 	me = part->partid;
 	tmo = msecs_to_jiffies(max_t(u32, part->timeout_ms,
 				     FAB_MIN_TIMEOUT_MS));
@@ -1191,21 +1332,12 @@ clash:
 /* Fill our claimed slot and declare it UP (part->lock held). */
 static void fab_slot_fill(struct clshm_fab_dev *fd, u32 id, u64 inc)
 {
-	struct clshm_fabric *fab = &fd->fab;
-	struct clshm_fab_slot *slot = fab_slot(fab, id);
-	char host[CLSHM_FAB_HOSTNAME_MAX];
+	struct clshm_fab_slot *slot = fab_slot(&fd->fab, id);
 	size_t i;
 
 	lockdep_assert_held(&fd->part->lock);
-	fab_local_hostname(host);
-	WRITE_ONCE(slot->id, id);
-	WRITE_ONCE(slot->ivposition, fab->doorbell ? fab->ivposition : 0);
-	WRITE_ONCE(slot->flags, fab->doorbell ? CLSHM_FAB_SLOT_DOORBELL : 0);
-	WRITE_ONCE(slot->abi_major, CLSHM_ABI_MAJOR);
-	WRITE_ONCE(slot->abi_minor, CLSHM_ABI_MINOR);
-	WRITE_ONCE(slot->fab_major, CLSHM_FAB_MAJOR);
-	WRITE_ONCE(slot->page_size, PAGE_SIZE);
-	memcpy(slot->hostname, host, sizeof(slot->hostname));
+	fab_local_hostname(fd->host);
+	fab_slot_static(fd, slot, id);
 	WRITE_ONCE(slot->nengaged, 0);
 	memset(slot->pad, 0, sizeof(slot->pad));
 	for (i = 0; i < CLSHM_FAB_NENGAGE; i++)
@@ -1213,10 +1345,8 @@ static void fab_slot_fill(struct clshm_fab_dev *fd, u32 id, u64 inc)
 	/* The fields before incarnation, incarnation before state. */
 	smp_wmb();
 	WRITE_ONCE(slot->incarnation, inc);
-	fd->hb = READ_ONCE(slot->heartbeat) + 1;
-	WRITE_ONCE(slot->heartbeat, fd->hb);
-	fd->hb_next = jiffies + msecs_to_jiffies(FAB_HB_MS);
 	smp_store_release(&slot->state, CLSHM_PART_UP);
+	fab_hb_set(fd, slot, inc);
 }
 
 /**
@@ -1294,6 +1424,7 @@ int clshm_fab_join(struct clshm_part *part)
 
 	bitmap_zero(fd->engaged, CLSHM_FAB_NENGAGE);
 	fab->nengaged = 0;
+	fd->undecided = GENMASK_ULL(fab->nparts - 1, 0) & ~BIT_ULL(id);
 	WRITE_ONCE(fd->epoch, fd->epoch + 1);
 	fab->joined = true;
 	mod_delayed_work(fab->wq, &fab->work, 0);
@@ -1346,6 +1477,7 @@ void clshm_fab_leave(struct clshm_part *part, bool force)
 	bitmap_zero(fd->engaged, CLSHM_FAB_NENGAGE);
 	fab->nengaged = 0;
 
+	fab_hb_set(fd, NULL, 0);
 	WRITE_ONCE(slot->state, CLSHM_PART_DOWN);
 	smp_store_release(&slot->claim, 0);
 	for (i = 0; i < fab->nparts; i++)
@@ -1436,8 +1568,12 @@ void clshm_fab_disengage(struct clshm_part *part, int idx)
  * @max: capacity of @out
  *
  * Reads the tables of the peers we do not consider down (a peer declared
- * down has let go, whatever its table says).  Entries that make no sense
- * are counted and skipped.
+ * down has let go, whatever its table says), and, until the worker has
+ * judged them, of the claimed slots of peers we have not seen yet since
+ * we joined: right after a restart they may still map extents of our
+ * zone from our earlier boot (orphans), and they are only judged live or
+ * dead after a heartbeat, or the timeout.  Entries that make no sense are
+ * counted and skipped.
  *
  * Return: entries filled (at most @max).
  */
@@ -1456,10 +1592,13 @@ int clshm_fab_foreign_engaged(struct clshm_part *part,
 	for (i = 0; i < fab->nparts && count < max; i++) {
 		struct clshm_fab_slot *slot;
 
-		if (i == part->partid ||
-		    fab->peers[i].state == CLSHM_PART_DOWN)
+		if (i == part->partid)
 			continue;
 		slot = fab_slot(fab, i);
+		if (fab->peers[i].state == CLSHM_PART_DOWN &&
+		    (!(to_fdev(fab)->undecided & BIT_ULL(i)) ||
+		     !READ_ONCE(slot->claim)))
+			continue;
 		n = min_t(u32, READ_ONCE(slot->nengaged), CLSHM_FAB_NENGAGE);
 		for (j = 0; j < n && count < max; j++) {
 			struct clshm_fab_engage *e = &slot->engaged[j];
@@ -1578,6 +1717,7 @@ int clshm_fab_info(struct clshm_part *part, void __user *argp)
 			a.zone_off = fab->zones_off +
 				     (u64)part->partid * fab->zone_size;
 		a.zone_size = fab->zone_size;
+		a.zone_used = part->zone_used;	/* remote.c's allocator */
 		a.ivposition = fab->ivposition;
 		a.msgs_sent = atomic64_read(&fab->stats[CLSHM_FS_MSGS_SENT]);
 		a.msgs_recv = atomic64_read(&fab->stats[CLSHM_FS_MSGS_RECV]);
@@ -1634,6 +1774,8 @@ static int fab_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	fd->irq = -1;
 	spin_lock_init(&fab->tx_lock);
 	INIT_DELAYED_WORK(&fab->work, fab_work);
+	spin_lock_init(&fd->hb_lock);
+	INIT_DELAYED_WORK(&fd->hb_work, fab_hb_work);
 
 	err = pci_enable_device(pdev);
 	if (err)
@@ -1678,13 +1820,16 @@ static int fab_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	fab->wq = alloc_ordered_workqueue("clshm-fab", WQ_MEM_RECLAIM);
 	if (!fab->wq)
 		goto err_memunmap;
+	fd->hb_wq = alloc_workqueue("clshm-hb", WQ_MEM_RECLAIM | WQ_HIGHPRI, 1);
+	if (!fd->hb_wq)
+		goto err_destroy_wq;
 
 	if (fab->doorbell) {
 		/* MSI-X is a write by the device: it must be a bus master. */
 		pci_set_master(pdev);
 		err = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
 		if (err < 0)
-			goto err_destroy_wq;
+			goto err_destroy_hb_wq;
 		fd->irq = pci_irq_vector(pdev, 0);
 		err = request_irq(fd->irq, fab_irq, 0, "clshm-fab", fab);
 		if (err)
@@ -1695,6 +1840,9 @@ static int fab_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	err = -EBUSY;
 	if (part->state == CLSHM_STATE_DOWN && !part->fab) {
 		part->fab = fab;
+		/* With doorbells the server names us; join insists on it. */
+		if (fab->doorbell && fab->ivposition < fab->nparts)
+			part->partid = fab->ivposition;
 		err = 0;
 	}
 	mutex_unlock(&part->lock);
@@ -1720,6 +1868,8 @@ err_free_irq:
 err_free_vectors:
 	if (fab->doorbell)
 		pci_free_irq_vectors(pdev);
+err_destroy_hb_wq:
+	destroy_workqueue(fd->hb_wq);
 err_destroy_wq:
 	destroy_workqueue(fab->wq);
 err_memunmap:
@@ -1765,6 +1915,7 @@ static void fab_remove(struct pci_dev *pdev)
 	/* Not joined any more: the worker runs out; wait for it. */
 	cancel_delayed_work_sync(&fab->work);
 	destroy_workqueue(fab->wq);
+	destroy_workqueue(fd->hb_wq);
 	if (fab->doorbell)
 		pci_free_irq_vectors(pdev);
 	memunmap(fab->base);

@@ -58,7 +58,8 @@ struct clshm_fab_peer {
 	u64 incarnation;		/* of the peer's current boot */
 	u32 ivposition;			/* doorbell id, valid if doorbell */
 	bool doorbell;
-	bool refused;			/* by our daemon, until it reboots */
+	bool refused;			/* by our daemon or for incompatible
+					 * versions, until it reboots */
 	char hostname[CLSHM_HOSTNAME_MAX];	/* validated, NUL-terminated */
 	struct device *dev;		/* /dev/clshm/partition/<hh> */
 

@@ -226,21 +226,24 @@ static int clshm_ioc_startup(struct clshm_part *part, void __user *argp)
 	err = -EBUSY;
 	if (part->state != CLSHM_STATE_DOWN)
 		goto out_unlock;
-	err = clshm_ring_alloc(part);
-	if (err)
-		goto out_unlock;
 	if (part->fab) {
-		/* Joining sets partid from IVPosition on doorbell fabrics. */
+		/*
+		 * Joining sets partid from IVPosition on doorbell fabrics, so
+		 * it comes before anything that records partid (the ring).
+		 */
 		err = clshm_remote_join(part);
 		if (err)
-			goto err_free_ring;
+			goto out_unlock;
 		err = clshm_fab_join(part);
 		if (err)
 			goto err_remote_leave;
 	}
-	err = part_node_create(part);
+	err = clshm_ring_alloc(part);
 	if (err)
 		goto err_fab_leave;
+	err = part_node_create(part);
+	if (err)
+		goto err_free_ring;
 	part->state = CLSHM_STATE_UP;
 	clshm_ring_post(part, CLSHM_MSG_STARTUP, 0, NULL, part->maxpgs, 0);
 	pr_info("clshm: partition %u started (maxpgs %llu, maxsegs %u, ring %u pages)\n",
@@ -248,14 +251,14 @@ static int clshm_ioc_startup(struct clshm_part *part, void __user *argp)
 	mutex_unlock(&part->lock);
 	return 0;
 
+err_free_ring:
+	clshm_ring_free(part);
 err_fab_leave:
 	if (part->fab)
 		clshm_fab_leave(part, true);
 err_remote_leave:
 	if (part->fab)
 		clshm_remote_leave(part);
-err_free_ring:
-	clshm_ring_free(part);
 out_unlock:
 	mutex_unlock(&part->lock);
 	return err;

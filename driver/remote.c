@@ -62,8 +62,6 @@
 #define CLSHM_ENGAGED_MAX	4096
 /* Attach counts a partition may report for one segment. */
 #define CLSHM_RATTACH_MAX	(1u << 24)
-/* Send attempts of a reply that finds the mailbox full, 2 ms apart. */
-#define CLSHM_REPLY_TRIES	50
 
 /**
  * struct clshm_rreq - a request waiting for another partition's reply
@@ -894,7 +892,7 @@ static void recv_request(struct clshm_part *part, u32 from,
 			 const struct clshm_fab_msg *msg)
 {
 	struct clshm_fab_msg r;
-	int err, tries;
+	int err;
 
 	if (!msg->req) {
 		remote_bad(part, from, "request without an id");
@@ -908,13 +906,12 @@ static void recv_request(struct clshm_part *part, u32 from,
 		goto out_unlock;	/* it went down: nobody to answer */
 	err = owner_request(part, from, msg, &r);
 	r.status = -err;
-	for (tries = 0; tries < CLSHM_REPLY_TRIES; tries++) {
-		if (clshm_fab_send(part, from, &r) != -EAGAIN)
-			break;
-		mutex_unlock(&part->lock);
-		msleep(2);
-		mutex_lock(&part->lock);
-	}
+	/*
+	 * This is the fabric worker, which serves every peer: never wait for
+	 * a peer's mailbox.  A requester that does not read its replies
+	 * times out on its own side.
+	 */
+	clshm_fab_send(part, from, &r);
 out_unlock:
 	mutex_unlock(&part->lock);
 }

@@ -40,6 +40,36 @@
 
 /* Entries start after the header, in their own cache lines. */
 #define CLSHM_RING_ENTRIES_OFF	128
+/*
+ * Notifications wake the daemon at most this late, so a burst of them
+ * (thousands of creates) costs one wake-up instead of one each.
+ */
+#define CLSHM_RING_WAKE_DELAY_MS	10
+
+static void ring_wake_timer(struct timer_list *t)
+{
+	struct clshm_ring *ring = from_timer(ring, t, wake_timer);
+
+	wake_up_interruptible(&ring->wait);
+}
+
+/*
+ * Wake the daemon after a post (ring->lock held): at once for what it
+ * must act on (requests, shutdown) or when the ring is half full, else
+ * within CLSHM_RING_WAKE_DELAY_MS.
+ */
+static void ring_wake(struct clshm_ring *ring, bool now)
+{
+	lockdep_assert_held(&ring->lock);
+	if (!now && ring->hdr &&
+	    ring->head - READ_ONCE(ring->hdr->tail) > ring->nentries / 2)
+		now = true;
+	if (now)
+		wake_up_interruptible(&ring->wait);
+	else if (!timer_pending(&ring->wake_timer))
+		mod_timer(&ring->wake_timer,
+			  jiffies + msecs_to_jiffies(CLSHM_RING_WAKE_DELAY_MS));
+}
 
 /**
  * clshm_ring_alloc - allocate and format the ring (part->lock held)
@@ -83,6 +113,7 @@ int clshm_ring_alloc(struct clshm_part *part)
 	hdr->entries_off = CLSHM_RING_ENTRIES_OFF;
 	hdr->partid = part->partid;
 
+	timer_setup(&ring->wake_timer, ring_wake_timer, 0);
 	spin_lock(&ring->lock);
 	ring->pages = pages;
 	ring->npages = n;
@@ -144,6 +175,7 @@ void clshm_ring_free(struct clshm_part *part)
 	ring->hup = true;
 	ring_fail_reqs(ring, -ENODEV);
 	spin_unlock(&ring->lock);
+	del_timer_sync(&ring->wake_timer);
 	wake_up_interruptible_all(&ring->wait);
 
 	if (hdr)
@@ -240,9 +272,9 @@ void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 	msg.arg[1] = arg1;
 	spin_lock(&ring->lock);
 	err = ring_put(part, &msg);
-	spin_unlock(&ring->lock);
 	if (!err)
-		wake_up_interruptible(&ring->wait);
+		ring_wake(ring, type == CLSHM_MSG_SHUTDOWN);
+	spin_unlock(&ring->lock);
 }
 
 /**
@@ -272,9 +304,9 @@ void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
 	msg.arg[2] = arg2;
 	spin_lock(&ring->lock);
 	err = ring_put(part, &msg);
-	spin_unlock(&ring->lock);
 	if (!err)
-		wake_up_interruptible(&ring->wait);
+		ring_wake(ring, false);
+	spin_unlock(&ring->lock);
 }
 
 /* ---------------------------------------------------------------------

@@ -9,7 +9,8 @@
 #                      guest kernel, user space, the base initramfs
 #   make check         deps, build, host tests, selftests in a stock and a
 #                      debug guest; the last line is "N passed, N failed"
-#   make demo          deps, build, show clshm working in a stock guest
+#   make demo          deps, build, show clshm working: one guest, then two
+#                      guests (partitions) sharing a segment over ivshmem
 #   make vm-tools      host and guest helpers of the harness in build/:
 #                      ivshmem-server (vm/run --doorbell) and the static
 #                      fabric-atomic test program
@@ -73,5 +74,11 @@ check:
 
 demo:
 	@bash $(TOP)/scripts/install-deps.sh
-	@$(MAKE) -s --no-print-directory vm-modules lib daemon ctl examples VM_KERNELS=stock
+	@$(MAKE) -s --no-print-directory vm-modules vm-tools lib daemon ctl examples VM_KERNELS=stock
+	@echo "=== Part 1: one partition (one guest, clshm on ordinary pages)"
 	@bash $(TOP)/vm/run --kernel stock --copy $(TOP)/vm/demo.sh:/tmp/demo.sh -- sh /tmp/demo.sh
+	@echo
+	@echo "=== Part 2: two partitions (two guests, two kernels, one ivshmem fabric)"
+	@bash $(TOP)/vm/run --kernel stock --guests 2 --doorbell \
+		--copy $(TOP)/vm/demo-partitions.sh:/tmp/demo-partitions.sh \
+		-- sh /tmp/demo-partitions.sh

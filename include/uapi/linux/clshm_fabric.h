@@ -227,7 +227,9 @@ struct clshm_fab_mbox {
  * @pad: zero
  *
  * KHELLO: arg0 = CLSHM_ABI_MAJOR << 32 | CLSHM_ABI_MINOR, arg1 = page
- * size, arg2 = CLSHM_FAB_MAJOR.  DHELLO: arg0 = daemon major << 32 |
+ * size, arg2 = CLSHM_FAB_MAJOR, arg3 = the receiver's incarnation as the
+ * sender knows it; len 16, data[0] = the sender's hello session with the
+ * receiver, data[1] bit 0 = ASK (please answer).  DHELLO: arg0 = daemon major << 32 |
  * minor, arg1 = page size, data = host name.
  */
 struct clshm_fab_msg {
