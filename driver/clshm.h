@@ -361,6 +361,8 @@ int clshm_remote_zone_alloc(struct clshm_part *part, unsigned long npages,
 void clshm_remote_zone_free(struct clshm_part *part, u64 first,
 			    unsigned long npages);
 int clshm_remote_join(struct clshm_part *part);
+void clshm_remote_ids_resume(struct clshm_part *part);
+void clshm_remote_ids_publish(struct clshm_part *part);
 void clshm_remote_leave(struct clshm_part *part);
 u32 clshm_remote_proxies_attached(struct clshm_part *part);
 void clshm_remote_proxies_kill(struct clshm_part *part);

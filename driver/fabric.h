@@ -128,6 +128,13 @@ static inline void clshm_fab_stat(struct clshm_fabric *fab,
 	atomic64_add(n, &fab->stats[s]);
 }
 
+/* Partition @id's slot (only the holder writes it; others must check). */
+static inline struct clshm_fab_slot *clshm_fab_slot(struct clshm_fabric *fab,
+						    u32 id)
+{
+	return fab->base + fab->slots_off + (u64)id * CLSHM_FAB_SLOT_SIZE;
+}
+
 /* Pages per zone. */
 static inline u64 clshm_fab_zone_pages(struct clshm_fabric *fab)
 {

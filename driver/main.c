@@ -237,6 +237,7 @@ static int clshm_ioc_startup(struct clshm_part *part, void __user *argp)
 		err = clshm_fab_join(part);
 		if (err)
 			goto err_remote_leave;
+		clshm_remote_ids_resume(part);
 	}
 	err = clshm_ring_alloc(part);
 	if (err)

@@ -60,6 +60,8 @@
 #define CLSHM_WAIT_POLL_MS	10
 /* Foreign engagements the zone allocator considers at most. */
 #define CLSHM_ENGAGED_MAX	4096
+/* How much longer than the timeout a request waits (see remote_call). */
+#define CLSHM_DOWN_SLACK_MS	300
 /* Attach counts a partition may report for one segment. */
 #define CLSHM_RATTACH_MAX	(1u << 24)
 
@@ -160,6 +162,42 @@ static void zombies_release(struct clshm_part *part, u32 id, u32 shmid,
 		if (bitmap_empty(z->waiting, CLSHM_FAB_MAX_PARTS))
 			zombie_free(part, z);
 	}
+}
+
+/**
+ * clshm_remote_ids_resume - continue the id counters of our last boot
+ * @part: the local partition, just joined (part->lock held)
+ *
+ * The slot keeps the next shmid serial and minted key serial (written by
+ * clshm_remote_ids_publish()).  A rebooted partition continues from them,
+ * so a shmid or key that another partition kept from our previous
+ * incarnation names nothing instead of a new segment.  Values are checked
+ * (only we write them, but anyone can): out of range means start over.
+ */
+void clshm_remote_ids_resume(struct clshm_part *part)
+{
+	struct clshm_fab_slot *slot = clshm_fab_slot(part->fab, part->partid);
+	u32 serial = READ_ONCE(slot->serial_next);
+	u32 mint = READ_ONCE(slot->mint_next);
+
+	lockdep_assert_held(&part->lock);
+	if (serial >= 1 && serial < CLSHM_ID_SERIAL_MASK)
+		part->serial_next = max(part->serial_next, serial);
+	if (mint >= 1 && mint < CLSHM_KEY_PATH_BIT)
+		part->mint_next = max(part->mint_next, mint);
+}
+
+/* Record the id counters in our slot (part->lock held). */
+void clshm_remote_ids_publish(struct clshm_part *part)
+{
+	struct clshm_fab_slot *slot;
+
+	lockdep_assert_held(&part->lock);
+	if (!part->fab || part->state != CLSHM_STATE_UP)
+		return;
+	slot = clshm_fab_slot(part->fab, part->partid);
+	WRITE_ONCE(slot->serial_next, part->serial_next);
+	WRITE_ONCE(slot->mint_next, part->mint_next);
 }
 
 void clshm_remote_leave(struct clshm_part *part)
@@ -389,7 +427,13 @@ static int remote_call(struct clshm_part *part, u32 to,
 	list_add_tail(&rq->node, &part->rreqs);
 	mutex_unlock(&part->lock);
 
-	left = wait_for_completion_interruptible_timeout(&rq->done, timeout);
+	/*
+	 * A peer that dies is declared down after the same timeout (counted
+	 * from its last heartbeat); wait a few heartbeats longer, so a
+	 * request caught by a death fails with EIO rather than ETIMEDOUT.
+	 */
+	left = wait_for_completion_interruptible_timeout(&rq->done,
+			timeout + msecs_to_jiffies(CLSHM_DOWN_SLACK_MS));
 	mutex_lock(&part->lock);
 	if (!list_empty(&rq->node)) {
 		/* Nobody answered: we are the last user of rq. */

@@ -309,6 +309,7 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	part->nsegs++;
 	part->pages_reserved += npages;
 	part->max_serial = max(part->max_serial, serial);
+	clshm_remote_ids_publish(part);
 	clshm_count(part, CLSHM_C_SEGS_LIVE, 1);
 	clshm_count(part, CLSHM_C_SEGS_CREATED, 1);
 	clshm_ring_post(part, CLSHM_MSG_SEG_CREATE, 0, seg, size, seg->cpid);
@@ -934,6 +935,7 @@ int clshm_seg_mintkey(struct clshm_part *part, u32 *key)
 	if (part->mint_next >= CLSHM_KEY_PATH_BIT)
 		return -ENOSPC;
 	*key = CLSHM_ID_MAKE(part->partid, part->mint_next++);
+	clshm_remote_ids_publish(part);
 	return 0;
 }
 

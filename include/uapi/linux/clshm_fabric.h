@@ -138,6 +138,10 @@ struct clshm_fab_engage {
  * @page_size: the holder's page size
  * @hostname: the holder's host name, NUL-terminated
  * @nengaged: entries of @engaged in use are below this index
+ * @serial_next: the holder's next shmid serial; a rebooted holder
+ *               continues from it, so shmids of its previous incarnation
+ *               do not name its new segments (until 2^24 wrap around)
+ * @mint_next: the same for minted keys
  * @pad: zero
  * @engaged: extents of other zones this partition maps
  *
@@ -157,7 +161,9 @@ struct clshm_fab_slot {
 	__u32 page_size;
 	__u64 hostname[CLSHM_FAB_HOSTNAME_MAX / 8];
 	__u32 nengaged;
-	__u32 pad[33];
+	__u32 serial_next;
+	__u32 mint_next;
+	__u32 pad[31];
 	struct clshm_fab_engage engaged[CLSHM_FAB_NENGAGE];
 };
 
