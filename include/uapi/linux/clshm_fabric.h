@@ -17,7 +17,9 @@
  * other word has exactly one writer, named below.  A reader trusts
  * nothing: every value read from the fabric is checked before use.
  *
- *   offset 0                     struct clshm_fab_hdr (one 4 KiB page)
+ *   offset 0                     struct clshm_fab_hdr (one 4 KiB page;
+ *                                bytes 2048..4095 of it are never used
+ *                                by kernels: test tools coordinate there)
  *   slots_off                    nparts x struct clshm_fab_slot
  *   mbox_off                     nparts x nparts mailboxes: the one from
  *                                partition f to partition t is at
