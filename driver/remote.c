@@ -595,16 +595,26 @@ static int send_nattch(struct clshm_part *part, u32 shmid, u32 count)
 	return clshm_fab_send(part, CLSHM_ID_PART(shmid), &m);
 }
 
+/*
+ * A proxy can no longer be found by shmid (it is dropped, zapped or
+ * orphaned); it keeps its list entry and reference until it is dropped.
+ */
+static void proxy_unpublish(struct clshm_seg *seg)
+{
+	lockdep_assert_held(&seg->part->lock);
+	if (seg->in_table) {
+		xa_erase(&seg->part->proxies, seg->shmid);
+		seg->in_table = false;
+	}
+}
+
 /* A proxy lets go: out of the table, engagement, the table's reference. */
 static void proxy_drop(struct clshm_seg *seg)
 {
 	struct clshm_part *part = seg->part;
 
 	lockdep_assert_held(&part->lock);
-	if (seg->in_table) {
-		xa_erase(&part->proxies, seg->shmid);
-		seg->in_table = false;
-	}
+	proxy_unpublish(seg);
 	if (seg->engage_idx >= 0) {
 		clshm_fab_disengage(part, seg->engage_idx);
 		seg->engage_idx = -1;
@@ -745,10 +755,7 @@ static void proxy_kill(struct clshm_seg *seg)
 	seg->state |= CLSHM_SEG_DEAD;
 	unmap_mapping_range(seg->mapping, 0, 0, 1);
 	mutex_unlock(&seg->pages_lock);
-	if (seg->in_table) {
-		xa_erase(&part->proxies, seg->shmid);
-		seg->in_table = false;
-	}
+	proxy_unpublish(seg);
 	if (!seg->nattch)
 		proxy_drop(seg);
 }
@@ -1106,10 +1113,7 @@ void clshm_remote_peer_down(struct clshm_part *part, u32 id)
 		if (CLSHM_ID_PART(seg->shmid) != id)
 			continue;
 		seg->orphan = true;
-		if (seg->in_table) {
-			xa_erase(&part->proxies, seg->shmid);
-			seg->in_table = false;
-		}
+		proxy_unpublish(seg);
 		if (!seg->nattch)
 			proxy_drop(seg);
 	}

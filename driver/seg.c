@@ -810,17 +810,27 @@ static int clshm_ioc_stat(struct clshm_part *part, void __user *argp)
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* An owned segment @who may change or remove (IPC_SET, IPC_RMID). */
+static int seg_lookup_owner(struct clshm_part *part,
+			    const struct clshm_who *who, u32 shmid,
+			    struct clshm_seg **segp)
+{
+	int err = seg_lookup(part, shmid, segp);
+
+	if (err)
+		return err;
+	return seg_may_change(*segp, who) ? 0 : -EPERM;
+}
+
 int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
 		  u32 shmid, kuid_t uid, kgid_t gid, u32 mode)
 {
 	struct clshm_seg *seg;
 	int err;
 
-	err = seg_lookup(part, shmid, &seg);
+	err = seg_lookup_owner(part, who, shmid, &seg);
 	if (err)
 		return err;
-	if (!seg_may_change(seg, who))
-		return -EPERM;
 	seg->uid = uid;
 	seg->gid = gid;
 	seg->mode = mode;
@@ -861,11 +871,9 @@ int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 	struct clshm_seg *seg;
 	int err;
 
-	err = seg_lookup(part, shmid, &seg);
+	err = seg_lookup_owner(part, who, shmid, &seg);
 	if (err)
 		return err;
-	if (!seg_may_change(seg, who))
-		return -EPERM;
 	clshm_ring_post(part, CLSHM_MSG_SEG_RMID, flags, seg, who->pid, 0);
 	if ((flags & CLSHM_RMID_AUTO) && seg_nattch_total(seg))
 		seg->state |= CLSHM_SEG_AUTORMID;
