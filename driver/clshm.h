@@ -108,6 +108,8 @@ struct clshm_backend_ops {
 };
 
 extern const struct clshm_backend_ops clshm_local_backend;
+void clshm_local_init(void);
+void clshm_local_exit(void);
 extern const struct clshm_backend_ops clshm_fabric_backend;
 
 /**
@@ -241,6 +243,8 @@ struct clshm_seg {
 	u32 shmid;
 	u64 size;
 	unsigned long npages;
+	unsigned int fault_batch;	/* pages a fault populates (set by
+					 * seg_init; CLSHM_FAULT_BATCH) */
 	kuid_t cuid;
 	kgid_t cgid;
 	pid_t cpid;

@@ -487,9 +487,12 @@ static int __init clshm_init(void)
 		return -EINVAL;
 	}
 
+	clshm_local_init();
 	part = part_alloc();
-	if (!part)
+	if (!part) {
+		clshm_local_exit();
 		return -ENOMEM;
+	}
 	clshm_local = part;
 
 	err = alloc_chrdev_region(&devt, 0, CLSHM_MINORS, CLSHM_NAME);
@@ -566,6 +569,7 @@ err_unregister_region:
 err_free_part:
 	clshm_local = NULL;
 	part_free(part);
+	clshm_local_exit();
 	return err;
 }
 
@@ -592,6 +596,7 @@ static void __exit clshm_exit(void)
 	unregister_chrdev_region(part->devt, CLSHM_MINORS);
 	clshm_local = NULL;
 	part_free(part);
+	clshm_local_exit();
 }
 
 module_init(clshm_init);

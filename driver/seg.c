@@ -239,6 +239,7 @@ struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 	seg->size = size;
 	seg->npages = (size >> PAGE_SHIFT) + !!(size & ~PAGE_MASK);
 	seg->engage_idx = -1;
+	seg->fault_batch = CLSHM_FAULT_BATCH;
 	mutex_init(&seg->pages_lock);
 	init_waitqueue_head(&seg->waitq);
 	return seg;
@@ -512,8 +513,8 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= seg->npages)
 		return VM_FAULT_SIGBUS;
-	first = round_down(vmf->pgoff, CLSHM_FAULT_BATCH);
-	nr = min_t(unsigned long, CLSHM_FAULT_BATCH, seg->npages - first);
+	first = round_down(vmf->pgoff, seg->fault_batch);
+	nr = min_t(unsigned long, seg->fault_batch, seg->npages - first);
 
 	mutex_lock(&seg->pages_lock);
 	if (seg->dead) {
