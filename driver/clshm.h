@@ -117,7 +117,8 @@ extern const struct clshm_backend_ops clshm_fabric_backend;
  * @uid: effective uid (init_user_ns)
  * @gid: effective gid (init_user_ns)
  * @part: the requesting partition
- * @caps: CLSHM_FAB_CAP_* the requesting kernel vouches for
+ * @caps: CLSHM_FAB_CAP_* the requesting kernel vouches for (remote only;
+ *        a local requester's capabilities are checked when needed)
  * @local: a process of this kernel (current): permission checks use its
  *         credentials (supplementary groups, capabilities) directly
  * @pid: the requesting process in this kernel, 0 for a remote request

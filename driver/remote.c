@@ -44,6 +44,7 @@
  * lock; waiters hold no clshm lock.
  */
 #include <linux/bitmap.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/file.h>
@@ -379,7 +380,14 @@ static void msg_prepare(struct clshm_fab_msg *m, u32 type,
 	if (who) {
 		m->uid = from_kuid(&init_user_ns, who->uid);
 		m->gid = from_kgid(&init_user_ns, who->gid);
-		m->caps = who->caps;
+		/*
+		 * The owner cannot ask us later: vouch for them now, without
+		 * auditing (the owner may not need them).
+		 */
+		if (has_capability_noaudit(current, CAP_IPC_OWNER))
+			m->caps |= CLSHM_FAB_CAP_IPC_OWNER;
+		if (has_capability_noaudit(current, CAP_SYS_ADMIN))
+			m->caps |= CLSHM_FAB_CAP_SYS_ADMIN;
 	}
 }
 

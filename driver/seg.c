@@ -104,10 +104,22 @@ void clshm_who_current(struct clshm_who *who, struct clshm_part *part)
 	who->uid = current_euid();
 	who->gid = current_egid();
 	who->part = part->partid;
-	who->caps = (capable(CAP_IPC_OWNER) ? CLSHM_FAB_CAP_IPC_OWNER : 0) |
-		    (capable(CAP_SYS_ADMIN) ? CLSHM_FAB_CAP_SYS_ADMIN : 0);
+	who->caps = 0;		/* a local requester is asked by who_capable() */
 	who->local = true;
 	who->pid = task_tgid_vnr(current);
+}
+
+/*
+ * Does the requester hold a capability (CLSHM_FAB_CAP_*)?  A local one is
+ * asked only when a check needs it, as System V does, so the audit log
+ * sees only real uses; a remote one is taken at its kernel's word.
+ */
+static bool who_capable(const struct clshm_who *who, u32 cap)
+{
+	if (!who->local)
+		return who->caps & cap;
+	return capable(cap == CLSHM_FAB_CAP_IPC_OWNER ? CAP_IPC_OWNER :
+						      CAP_SYS_ADMIN);
 }
 
 static bool who_in_group(const struct clshm_who *who, kgid_t gid)
@@ -134,7 +146,7 @@ bool clshm_seg_perm_ok(struct clshm_seg *seg, const struct clshm_who *who,
 		granted >>= 3;
 	if (!(requested & ~granted & 0007))
 		return true;
-	return who->caps & CLSHM_FAB_CAP_IPC_OWNER;
+	return who_capable(who, CLSHM_FAB_CAP_IPC_OWNER);
 }
 
 #define seg_perm_ok clshm_seg_perm_ok
@@ -144,7 +156,7 @@ static bool seg_may_change(struct clshm_seg *seg, const struct clshm_who *who)
 {
 	lockdep_assert_held(&seg->part->lock);
 	return uid_eq(who->uid, seg->uid) || uid_eq(who->uid, seg->cuid) ||
-	       (who->caps & CLSHM_FAB_CAP_SYS_ADMIN);
+	       who_capable(who, CLSHM_FAB_CAP_SYS_ADMIN);
 }
 
 /* An owned segment by shmid (part->lock held). */
