@@ -270,6 +270,7 @@ struct clshm_seg {
 	int engage_idx;			/* proxy: engagement entry, or -1 */
 	u64 zfirst;			/* fabric: first page in the zone */
 	struct list_head pnode;		/* proxy: in part->proxy_list */
+	struct rcu_head rcu;		/* freeing */
 	wait_queue_head_t waitq;	/* CLSHM_IOC_WAIT (own lock) */
 	atomic_t wake_seq;		/* bumped by every wake */
 	atomic_t nwaiters;

@@ -89,10 +89,12 @@ void clshm_local_exit(void)
  *          pinned page per resident index c * LOCAL_CHUNK_PAGES + i (NULL
  *          where not resident); a chunk appears when its first page becomes
  *          resident, so a segment costs the same to create at any size
+ * @rcu: the structure is freed after a grace period
  */
 struct clshm_local_seg {
 	struct file *shmem;
 	struct xarray chunks;
+	struct rcu_head rcu;
 };
 
 static int local_seg_init(struct clshm_seg *seg)
@@ -275,7 +277,7 @@ static void local_seg_free(struct clshm_seg *seg)
 
 	fput(ls->shmem);
 	xa_destroy(&ls->chunks);
-	kfree(ls);
+	kfree_rcu(ls, rcu);
 	seg->bdata = NULL;
 }
 

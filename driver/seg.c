@@ -68,13 +68,18 @@ struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma)
 
 #define vma_seg clshm_vma_seg
 
+/*
+ * Free a segment nothing maps any more.  The structure goes after an RCU
+ * grace period (as System V's does), which keeps the slab work out of the
+ * IPC_RMID or munmap that let go of it.
+ */
 static void seg_free(struct clshm_seg *seg)
 {
 	if (seg->bdata)
 		seg->backend->seg_free(seg);
 	mutex_destroy(&seg->pages_lock);
 	kfree(seg->rattach);
-	kfree(seg);
+	kfree_rcu(seg, rcu);
 }
 
 static int clshm_seg_file_release(struct inode *inode, struct file *file)
