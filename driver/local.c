@@ -196,6 +196,7 @@ static int map_chunk(struct vm_area_struct *vma, struct page **chunk,
 
 	while (i < end) {
 		unsigned long run, left;
+		struct folio *folio;
 		pgoff_t j;
 		int err;
 
@@ -203,12 +204,24 @@ static int map_chunk(struct vm_area_struct *vma, struct page **chunk,
 			i++;
 			continue;
 		}
+		/* A run of resident pages, all of one folio if it is large. */
+		folio = page_folio(chunk[i - base]);
 		for (j = i; j < end && chunk[j - base]; j++)
-			;
+			if (folio_test_large(folio) &&
+			    page_folio(chunk[j - base]) != folio)
+				break;
 		run = j - i;
 		left = run;
+		/*
+		 * PTE-mapping part of a huge folio needs the folio lock (rmap
+		 * marks it double-mapped), as in the page cache's own faults.
+		 */
+		if (folio_test_large(folio))
+			folio_lock(folio);
 		err = vm_insert_pages(vma, vma->vm_start + (i << PAGE_SHIFT),
 				      &chunk[i - base], &left);
+		if (folio_test_large(folio))
+			folio_unlock(folio);
 		if (!err) {
 			i = j;
 			continue;
