@@ -56,6 +56,22 @@ int seg_dt(struct seg *s);
 int seg_rm(struct seg *s);
 /* Attach a segment another process created (after fork): same calls. */
 
+/*
+ * Copy partners.  QEMU's TCG translates guest addresses through a software
+ * TLB that is direct-mapped by virtual page number: a source and a
+ * destination whose addresses differ by a multiple of its span (256 pages
+ * here; it resizes with use) evict each other on every access, which made
+ * 64 KiB copies 13x slower and 4 KiB and 1 MiB ones 1.7x slower in this
+ * guest (Documentation/benchmarks.md).  Mappings made one after the other
+ * are often such multiples apart.  noalias() returns the address in @area
+ * (which has NOALIAS_SPAN bytes to spare) that lies NOALIAS_OFF bytes past
+ * @peer modulo NOALIAS_SPAN, so every kind is measured at the same
+ * distance, one that aliases in no TLB of 64 entries or more.
+ */
+#define NOALIAS_SPAN	(4 * MiB)
+#define NOALIAS_OFF	(37 * PAGE)
+char *noalias(char *area, const void *peer);
+
 /* Time and counts. */
 double now_ns(void);
 long minflt(void);
@@ -78,6 +94,14 @@ struct rec {
 	double faults_total;	/* per sample, as counted; <0: none */
 	int syscalls;		/* per op, counted with ptrace; <0: none */
 	const char *syscall_names;	/* e.g. "ioctl,mmap", or NULL */
+	/*
+	 * Fabric counters of the measuring partition per unit of work
+	 * (CLSHM_IOC_FABINFO deltas); <0: none.
+	 */
+	double msgs_sent;	/* mailbox messages sent */
+	double msgs_recv;	/* mailbox messages received */
+	double doorbells;	/* doorbells rung */
+	double irqs;		/* doorbell interrupts received */
 	const char *note;	/* or NULL */
 };
 
@@ -106,10 +130,26 @@ int count_syscalls(void (*setup)(void *), void (*op)(void *),
 /* The suites. */
 struct opts {
 	int quick;	/* fewer repetitions: a check that everything runs */
-	const char *only;	/* run only this row ("1".."7"), or NULL */
+	const char *only;	/* run only this row ("1".."11"), or NULL */
 };
 int suite_local(const struct opts *o);
 int suite_fabric(const struct opts *o);
 int profile_ops(int n);
+
+/* Helpers of local.c that the fabric suite (fabric.c) shares. */
+double *samples(int n);
+void rec_init(struct rec *r, const char *row, const char *test,
+	      const char *kind, size_t size, const char *unit);
+void must(int err, const char *what, enum kind k, size_t size);
+long read_pages(const char *p, size_t size);
+void *anon(size_t size);		/* private, filled with 1s */
+/*
+ * One-cache-line ping-pong: the answering side, and the timing side (ns
+ * per round trip); pp_once: one sample of kind k in this guest (a fresh
+ * segment and a forked responder on CPU 1; the caller on CPU 0).
+ */
+void pp_responder(uint64_t *x);
+double pp_pinger(uint64_t *x, long warm, long n);
+double pp_once(int k, long warm, long n);
 
 #endif /* CLSHM_BENCH_H */

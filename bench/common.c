@@ -178,6 +178,13 @@ int seg_rm(struct seg *s)
 	return err;
 }
 
+char *noalias(char *area, const void *peer)
+{
+	uintptr_t d = ((uintptr_t)area - (uintptr_t)peer) % NOALIAS_SPAN;
+
+	return area + (NOALIAS_OFF + NOALIAS_SPAN - d) % NOALIAS_SPAN;
+}
+
 double now_ns(void)
 {
 	struct timespec t;
@@ -261,6 +268,14 @@ void emit(const struct rec *r)
 		printf("\"syscalls\":%d,", r->syscalls);
 		jstr("syscall_names", r->syscall_names, 1);
 	}
+	if (r->msgs_sent >= 0)
+		printf("\"msgs_sent\":%.6g,", r->msgs_sent);
+	if (r->msgs_recv >= 0)
+		printf("\"msgs_recv\":%.6g,", r->msgs_recv);
+	if (r->doorbells >= 0)
+		printf("\"doorbells\":%.6g,", r->doorbells);
+	if (r->irqs >= 0)
+		printf("\"irqs\":%.6g,", r->irqs);
 	if (r->note)
 		jstr("note", r->note, 1);
 	printf("\"samples\":[");

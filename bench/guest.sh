@@ -4,7 +4,10 @@
 # bench/guest.sh - the guest side of "make bench" (busybox sh, as root,
 # with clshm loaded and started by vm/run's init).
 #
-#   sh guest.sh SUITE [--quick] [--row N] [--diag] [--profile]
+#   sh guest.sh SUITE [--quick] [--row N] [--tag NAME] [--diag] [--profile]
+#
+# SUITE local runs in one guest; SUITE fabric in both guests of vm/run
+# --guests 2 at once (clshm-bench finds its role from CLSHM_GUEST).
 #
 # Prepares the guest for the suite (huge pages for the SHM_HUGETLB and
 # MFD_HUGETLB rows, room for 10,000 System V segments), runs clshm-bench;
@@ -29,12 +32,15 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-# 48 huge pages of 2 MiB: the 16 MiB populate rows need 8 at a time.
-echo 48 > /proc/sys/vm/nr_hugepages 2>/dev/null ||
-	echo "# guest.sh: could not reserve huge pages"
+# 48 huge pages of 2 MiB: the 16 MiB populate rows need 8 at a time
+# (the local suite only).
+if [ "$suite" = local ]; then
+	echo 48 > /proc/sys/vm/nr_hugepages 2>/dev/null ||
+		echo "# guest.sh: could not reserve huge pages"
+fi
 # Row 7 keeps 10,000 System V segments alive (default limit 4096).
 echo 32768 > /proc/sys/kernel/shmmni
-echo "# guest.sh: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, huge pages $(cat /proc/sys/vm/nr_hugepages)"
+echo "# guest.sh: ${CLSHM_GUEST:+guest $CLSHM_GUEST, }$(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, huge pages $(cat /proc/sys/vm/nr_hugepages)"
 
 clshm-bench --suite "$suite" $args || exit $?
 

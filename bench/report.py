@@ -4,13 +4,16 @@
 
     report.py OUTDIR RAW [RAW...]
 
-RAW files hold what the guest printed: "@{...}" JSON records (samples of
-one cell each, or "meta" lines), "# ..." progress lines and "T ..." lines
-of an ftrace function_graph profile.  OUTDIR gets
+RAW files (OUTDIR/raw-NAME.txt, NAME = local, fabric or fabric-plain)
+hold what the guests printed: "@{...}" JSON records (samples of one cell
+each, or "meta" lines), "# ..." progress lines and "T ..." lines of an
+ftrace function_graph profile; with several guests each line starts with
+"[gN] ".  OUTDIR/host-NAME.json, when there, says where and when each run
+happened.  OUTDIR gets
 
     results.json   every cell: samples, median, min, max, quartiles,
-                   ratios, counts; the goals; the machine
-    results.csv    one line per cell
+                   ratios, counts; the goals; per run the host and guest
+    results.csv    one line per cell and kind
     table.txt      the table printed at the end of "make bench"
     table.md       the same for Documentation/benchmarks.md
     profile.txt    where the time of each call goes (from the ftrace run)
@@ -27,6 +30,17 @@ import sys
 
 KINDS = ["sysv", "memfd", "clshm"]
 REFS = ["private"]
+# The fabric suite (rows 8 to 11): "remote" is a segment owned by the
+# other partition (or, for rows 10 and 11, the two ends in two guests),
+# "local" one owned by the measuring partition; the in-guest baselines of
+# each row, the first one being the row's reference for the ratios.
+FAB_BASES = {"8": ["sysv"], "9": ["private"], "10": ["sysv", "private"],
+             "11": ["eventfd"]}
+FAB_COUNTS = ("msgs_sent", "msgs_recv", "doorbells", "irqs")
+
+
+def is_fabric(c):
+    return c["suite"].startswith("fabric")
 
 
 def quartiles(v):
@@ -45,10 +59,18 @@ def stats(v):
             "max": max(v), "q1": q1, "q3": q3}
 
 
+def run_name(path):
+    """raw-NAME.txt -> NAME (local, fabric, fabric-plain)."""
+    m = re.match(r"^raw-(.+)\.txt$", os.path.basename(path))
+    return m.group(1) if m else os.path.basename(path)
+
+
 def parse(paths):
-    recs, meta, trace = [], {}, []
+    """Records, the guests' meta lines per run (raw file), the trace."""
+    recs, metas, trace = [], {}, []
     for path in paths:
         suite = "local"
+        meta = metas.setdefault(run_name(path), {})
         with open(path, errors="replace") as f:
             for line in f:
                 line = line.rstrip("\r\n")
@@ -71,7 +93,7 @@ def parse(paths):
                     recs.append(r)
                 elif body.startswith("T "):
                     trace.append(body[2:])
-    return recs, meta, trace
+    return recs, metas, trace
 
 
 def key_of(r):
@@ -93,7 +115,7 @@ def build_cells(recs):
         c = cells[k]
         st = stats(r["samples"])
         entry = {"samples": r["samples"], "stats": st}
-        for f in ("faults", "faults_total", "syscalls", "syscall_names", "note"):
+        for f in ("faults", "faults_total", "syscalls", "syscall_names", "note") + FAB_COUNTS:
             if f in r:
                 entry[f] = r[f]
         c["kinds"][r["kind"]] = entry
@@ -104,6 +126,20 @@ def build_cells(recs):
         ks = c["kinds"]
         med = {n: e["stats"]["median"] for n, e in ks.items() if e["stats"]}
         c["ratio"] = {}
+        if is_fabric(c):
+            # remote against local, and both against the in-guest baseline.
+            bases = [b for b in FAB_BASES.get(c["row"], []) if b in med and med[b] > 0]
+            c["baseline"] = bases[0] if bases else None
+            if "remote" in med and med.get("local", 0) > 0:
+                c["ratio"]["remote/local"] = med["remote"] / med["local"]
+            for b in bases:
+                for n in ("remote", "local"):
+                    if n in med:
+                        c["ratio"]["%s/%s" % (n, b)] = med[n] / med[b]
+            mins = {n: e["stats"]["min"] for n, e in ks.items() if e["stats"]}
+            if "remote" in mins and mins.get("local", 0) > 0:
+                c["min_ratio"] = mins["remote"] / mins["local"]
+            continue
         if "clshm" in med:
             for base in ("sysv", "memfd", "private"):
                 if base in med and med[base] > 0:
@@ -161,9 +197,9 @@ def fmt_val(v, unit):
         return "n/a"
     if unit == "MB/s":
         return "%.0f" % v
-    if unit in ("ns/op", "ns/cycle", "ns/rt") and v >= 10000:
+    if unit in ("ns/op", "ns/cycle", "ns/rt", "ns/wake") and v >= 10000:
         return "%.1f us" % (v / 1000)
-    if unit in ("ns/op", "ns/cycle", "ns/rt"):
+    if unit in ("ns/op", "ns/cycle", "ns/rt", "ns/wake"):
         return "%.0f ns" % v
     if v >= 100:
         return "%.0f" % v
@@ -263,12 +299,18 @@ def goals(cells):
             if (med(touch, "clshm") or med(pw, "clshm")) else None
         if best is not None:
             r = best / base
+            # clshm has no huge-page flag; its segments of 2 MiB or more
+            # may use huge folios by themselves (one fault per 2 MiB).
+            fpp = touch["kinds"]["clshm"].get("faults") if touch and "clshm" in touch["kinds"] else None
+            huge = fpp is not None and 0 < fpp <= 1.5 / 512
             out.append(goal(
                 "populate-huge",
                 "populate >= 2x faster than SysV 4 KiB + MADV_POPULATE_WRITE where huge pages apply",
                 r, 0.5, r <= 0.5,
-                "clshm has no huge pages: its best 4 KiB populate is %.2fx SysV's%s"
-                % (r, "; SysV SHM_HUGETLB + MADV_POPULATE_WRITE reaches %.2fx (%.1fx faster)"
+                "%s: its best populate is %.2fx SysV's%s"
+                % ("clshm uses huge folios (%.5f faults per 4 KiB page, one per 2 MiB)" % fpp if huge
+                   else "clshm has no huge pages", r,
+                   "; SysV SHM_HUGETLB + MADV_POPULATE_WRITE reaches %.2fx (%.1fx faster)"
                    % (hs / base, base / hs) if hs else "")))
 
     # Anchor goal (not in the issue): teardown of filled segments <= 1.1x.
@@ -323,6 +365,47 @@ def goals(cells):
                 r, 1.2, r <= 1.2,
                 "%.2fx (SysV %s)%s" % (r, "%.2fx" % sv if sv else "n/a",
                                        "; %.1f%% over" % over(r, 1.2) if r > 1.2 else "")))
+    out += fabric_goals(cells)
+    return out
+
+
+def fabric_goals(cells):
+    """The issue's data-path goals (bandwidth and ping-pong inside a segment
+    equal to private memory within 5%) applied to segments that live on the
+    fabric: owned by the other partition (remote) or by this one (local)."""
+    out = []
+    src = "issue 4, fabric segments"
+    for kind in ("remote", "local"):
+        worst, rows = None, []
+        for c in cells:
+            if c["suite"] != "fabric" or c["row"] != "9" or c["variant"]:
+                continue
+            r = c["ratio"].get("%s/private" % kind)
+            if r is None:
+                continue
+            rows.append("%s %s %.2f" % (c["test"].replace("memcpy-", ""), fmt_size(c["size"]), r))
+            if worst is None or r < worst[0]:
+                worst = (r, c)
+        if worst:
+            r, c = worst
+            out.append(goal(
+                "fabric-bandwidth-" + kind,
+                "memcpy into/out of a %s segment >= 0.95x private memory (4 KiB..16 MiB, one reader)"
+                % ("remote (other partition's)" if kind == "remote" else "local fabric"),
+                r, 0.95, r >= 0.95,
+                "worst %.2fx (%s %s); all: %s" % (r, c["test"], fmt_size(c["size"]), "; ".join(rows)),
+                source=src))
+    c = find(cells, "10", "pingpong", suite="fabric")
+    if c and "local/private" in c["ratio"]:
+        r = c["ratio"]["local/private"]
+        rl = c["ratio"].get("remote/local")
+        out.append(goal(
+            "fabric-pingpong", "ping-pong through a local fabric segment (two processes) within"
+            " 1.05x of private memory (two threads)", r, 1.05, r <= 1.05,
+            "%.2fx private; %.2fx System V (two processes); between the two guests %s"
+            % (r, c["ratio"].get("local/sysv", float("nan")),
+               "%.2fx the in-guest clshm round trip" % rl if rl else "n/a"),
+            source=src))
     return out
 
 
@@ -337,6 +420,8 @@ def table_rows(cells):
     faults, syscalls) for every cell."""
     rows = []
     for c in cells:
+        if is_fabric(c):
+            continue
         ks = c["kinds"]
         def col(kind):
             e = ks.get(kind)
@@ -391,30 +476,94 @@ KEYS = ["row", "test", "where", "unit", "sysv", "memfd", "clshm", "private",
         "ratio", "min_ratio", "ratio_memfd", "ratio_private", "faults", "syscalls"]
 
 
-def machine_lines(host, meta):
-    return [
-        "host: %s, %s CPUs, kernel %s, %s; load average %s before, %s after" % (
-            host.get("cpu", "?"), host.get("cpus", "?"), host.get("kernel", "?"),
-            host.get("qemu", "?"), host.get("loadavg_before", "?"), host.get("loadavg_after", "?")),
-        "guest: %s; %s CPUs (TCG); %s; THP %s, shmem THP %s; %s huge pages" % (
-            meta.get("guest_uname", "?"), meta.get("guest_cpus", "?"),
-            " ".join(meta.get("guest_memtotal", "?").replace("MemTotal:", "memory").split()),
-            meta.get("guest_thp_enabled", "?"), meta.get("guest_thp_shmem", "?"),
-            meta.get("guest_nr_hugepages", "?")),
-        "guest kernel command line: %s" % meta.get("guest_cmdline", "?"),
-        "tree %s, %s, %s, %s s in the guest%s" % (
-            host.get("tree", "?"), host.get("date", "?"), host.get("command", "?"),
-            host.get("guest_seconds", "?"), " (QUICK: few repetitions)" if meta.get("quick") == "1" else ""),
-    ]
+FHEAD = ["row", "test", "size", "unit", "remote median [IQR]", "local", "in-guest baselines",
+         "remote/local", "min/min", "remote/base", "local/base", "faults/unit r/l/b",
+         "msgs sent/recv, bells, irqs (remote)"]
+FKEYS = ["row", "test", "where", "unit", "remote", "local", "bases", "ratio", "min_ratio",
+         "ratio_base", "ratio_local_base", "faults", "counts"]
 
 
-def text_table(rows, gs, meta, host):
-    w = [max(len(HEAD[i]), *(len(r[KEYS[i]]) for r in rows)) for i in range(len(KEYS))]
-    out = machine_lines(host, meta)
-    out.append("medians of interleaved repetitions [quartiles]; clshm/X = clshm median / X median;"
-               " min/min = fastest clshm / fastest sysv repetition")
-    out.append("")
-    line = "  ".join(HEAD[i].ljust(w[i]) for i in range(len(KEYS)))
+def cell_col(c, kind, named=False):
+    e = c["kinds"].get(kind)
+    if not e or not e["stats"]:
+        return "n/a"
+    s = e["stats"]
+    return "%s%s [%s-%s]" % (kind + " " if named else "", fmt_val(s["median"], c["unit"]),
+                             fmt_val(s["q1"], c["unit"]).replace(" us", "").replace(" ns", ""),
+                             fmt_val(s["q3"], c["unit"]))
+
+
+def fabric_rows(cells):
+    """The fabric suite's cells: remote, local, the in-guest baselines, the
+    ratios and the exact counts (faults; the measuring partition's
+    mailbox messages, doorbells and interrupts per operation)."""
+    rows = []
+    for c in cells:
+        if not is_fabric(c):
+            continue
+        ks = c["kinds"]
+        bases = [b for b in FAB_BASES.get(c["row"], []) if b in ks]
+        name = c["test"] + (" (%s)" % c["variant"] if c["variant"] else "")
+        tag = c["suite"].split(":", 1)[1] if ":" in c["suite"] else ""
+        if tag:
+            name = "[%s] %s" % (tag, name)
+        base = c.get("baseline")
+        fl = []
+        for kind in ["remote", "local"] + bases:
+            e = ks.get(kind)
+            if e and "faults" in e and e["stats"]:
+                fl.append("%.3g" % e["faults"])
+            elif e and e["stats"]:
+                fl.append("-")
+        e = ks.get("remote", {})
+        counts = ""
+        if all(f in e for f in FAB_COUNTS):
+            counts = "%.3g/%.3g, %.3g, %.3g" % tuple(e[f] for f in FAB_COUNTS)
+        r = c["ratio"]
+        rows.append({
+            "row": c["row"], "test": name, "where": fmt_size(c["size"]), "unit": c["unit"],
+            "remote": cell_col(c, "remote"), "local": cell_col(c, "local"),
+            "bases": "; ".join(cell_col(c, b, named=True) for b in bases) or "n/a",
+            "ratio": "%.2f" % r["remote/local"] if "remote/local" in r else "n/a",
+            "min_ratio": "%.2f" % c["min_ratio"] if c.get("min_ratio") is not None else "",
+            "ratio_base": "%.2f" % r["remote/" + base] if base and "remote/" + base in r else "",
+            "ratio_local_base": "%.2f" % r["local/" + base] if base and "local/" + base in r else "",
+            "faults": "/".join(fl) if any(f != "-" for f in fl) else "",
+            "counts": counts,
+        })
+    return rows
+
+
+def machine_lines(hosts, metas):
+    """Where and when each run (local, fabric, fabric-plain) happened."""
+    out = []
+    for name, meta in metas.items():
+        host = hosts.get(name, {})
+        out += [
+            "%s run: tree %s, %s, %s, %s s with the boot%s" % (
+                name, host.get("tree", "?"), host.get("date", "?"), host.get("command", "?"),
+                host.get("guest_seconds", "?"),
+                " (QUICK: few repetitions)" if meta.get("quick") == "1" else ""),
+            "  host: %s, %s CPUs, kernel %s, %s; load average %s before, %s after;"
+            " %s other QEMUs running at the start" % (
+                host.get("cpu", "?"), host.get("cpus", "?"), host.get("kernel", "?"),
+                host.get("qemu", "?"), host.get("loadavg_before", "?"),
+                host.get("loadavg_after", "?"), host.get("other_qemus_before", "?")),
+            "  guest: %s; %s CPUs (TCG); %s; THP %s, shmem THP %s; %s huge pages" % (
+                meta.get("guest_uname", "?"), meta.get("guest_cpus", "?"),
+                " ".join(meta.get("guest_memtotal", "?").replace("MemTotal:", "memory").split()),
+                meta.get("guest_thp_enabled", "?"), meta.get("guest_thp_shmem", "?"),
+                meta.get("guest_nr_hugepages", "?")),
+            "  guest kernel command line: %s" % meta.get("guest_cmdline", "?"),
+        ]
+        if meta.get("fabric_g1"):
+            out.append("  fabric (guest 1): %s" % meta["fabric_g1"])
+    return out
+
+
+def text_block(out, rows, head, keys):
+    w = [max(len(head[i]), *(len(r[keys[i]]) for r in rows)) for i in range(len(keys))]
+    line = "  ".join(head[i].ljust(w[i]) for i in range(len(keys)))
     out.append(line)
     out.append("-" * len(line))
     last = None
@@ -422,8 +571,24 @@ def text_table(rows, gs, meta, host):
         if last is not None and r["row"] != last:
             out.append("")
         last = r["row"]
-        out.append("  ".join(r[KEYS[i]].ljust(w[i]) for i in range(len(KEYS))).rstrip())
+        out.append("  ".join(r[keys[i]].ljust(w[i]) for i in range(len(keys))).rstrip())
     out.append("")
+
+
+def text_table(rows, frows, gs, metas, hosts):
+    out = machine_lines(hosts, metas)
+    if rows:
+        out.append("medians of interleaved repetitions [quartiles]; clshm/X = clshm median / X median;"
+                   " min/min = fastest clshm / fastest sysv repetition")
+        out.append("")
+        text_block(out, rows, HEAD, KEYS)
+    if frows:
+        out.append("Fabric suite (two guests, one partition each; guest 1 measures): remote = segment"
+                   " of the other partition (rows 10, 11: the two ends in the two guests), local ="
+                   " this partition's; base = the row's first in-guest baseline;"
+                   " min/min = fastest remote / fastest local")
+        out.append("")
+        text_block(out, frows, FHEAD, FKEYS)
     out.append("Goals (ratio = clshm / baseline, same guest, same run):")
     for g in gs:
         out.append("  %-6s %-22s %s -- %s" % ("MET" if g["met"] else "MISSED", g["id"],
@@ -431,11 +596,15 @@ def text_table(rows, gs, meta, host):
     return "\n".join(out) + "\n"
 
 
-def md_table(rows, gs):
-    out = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
-    for r in rows:
-        out.append("| " + " | ".join(r[k].replace("|", "/") or " " for k in KEYS) + " |")
-    out.append("")
+def md_table(rows, frows, gs):
+    out = []
+    for rs, head, keys in ((rows, HEAD, KEYS), (frows, FHEAD, FKEYS)):
+        if not rs:
+            continue
+        out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in rs:
+            out.append("| " + " | ".join(r[k].replace("|", "/") or " " for k in keys) + " |")
+        out.append("")
     out.append("| goal | status | detail |")
     out.append("|---|---|---|")
     for g in gs:
@@ -536,7 +705,95 @@ def legend(ax, **kw):
         ax.legend(**kw)
 
 
-COLORS = {"sysv": "#4477aa", "memfd": "#ccbb44", "clshm": "#ee6677", "private": "#999999"}
+COLORS = {"sysv": "#4477aa", "memfd": "#ccbb44", "clshm": "#ee6677", "private": "#999999",
+          "remote": "#aa3377", "local": "#ee6677", "eventfd": "#66ccee"}
+
+
+def fabric_plot(cells, plt, save):
+    """fabric.png: the fabric suite's rows 8 to 11, remote against local and
+    the in-guest baselines."""
+    fab = [c for c in cells if c["suite"] == "fabric"]
+    if not fab:
+        return
+    fig, grid = plt.subplots(2, 3, figsize=(16, 8))
+    axes = [grid[0][0], grid[0][1], grid[0][2], grid[1][1], grid[1][2], grid[1][0]]
+
+    def bar(ax, c, kinds, x0, w, scale=1.0, labels=True):
+        for j, kind in enumerate(kinds):
+            e = c["kinds"].get(kind) if c else None
+            if not e or not e["stats"]:
+                continue
+            s = e["stats"]
+            ax.bar(x0 + (j - (len(kinds) - 1) / 2) * w, s["median"] / scale, w,
+                   yerr=[[(s["median"] - s["q1"]) / scale], [(s["q3"] - s["median"]) / scale]],
+                   color=COLORS.get(kind, "#777777"), capsize=2,
+                   label=kind if labels else None)
+
+    # Row 8: the operations at 4 KiB and 2 MiB, log scale.
+    ops = ["get(create)", "get(lookup)", "stat", "attach", "detach", "remove"]
+    for ax, size in ((axes[0], 4096), (axes[5], 2 << 20)):
+        for i, op in enumerate(ops):
+            bar(ax, find(cells, "8", op, size, suite="fabric"), ["remote", "local", "sysv"],
+                i, 0.27, 1000, labels=i == 0)
+        ax.set_xticks(range(len(ops)))
+        ax.set_xticklabels(ops, fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("us per op (median, IQR; log)")
+        ax.set_title("untouched %s segment: the other partition's (remote)"
+                     " or this one's (local)" % fmt_size(size), fontsize=9)
+        legend(ax, fontsize=8)
+
+    # Row 9: bandwidth against the copy size.
+    for ax, tests in ((axes[1], [("memcpy-into", "", "-"), ("memcpy-out", "", "--")]),
+                      (axes[2], [("memcpy-out", "", "--"), ("memcpy-out", "shared", ":")])):
+        for test, variant, ls in tests:
+            for kind in ("remote", "local", "private"):
+                cs = sorted((c for c in fab if c["row"] == "9" and c["test"] == test and
+                             c["variant"] == variant and kind in c["kinds"]),
+                            key=lambda c: c["size"])
+                if not cs:
+                    continue
+                ax.plot([c["size"] for c in cs], [c["kinds"][kind]["stats"]["median"] for c in cs],
+                        marker="o", ls=ls, color=COLORS[kind],
+                        label="%s %s%s" % (kind, test.replace("memcpy-", ""),
+                                           " (2 readers)" if variant else ""))
+        ax.set_xscale("log", base=2)
+        sizes = sorted({c["size"] for c in fab if c["row"] == "9"})
+        ax.set_xticks(sizes)
+        ax.set_xticklabels([fmt_size(z) for z in sizes], fontsize=8)
+        ax.set_xlabel("copy size")
+        ax.set_ylim(bottom=0)
+        legend(ax, fontsize=7)
+    axes[1].set_ylabel("MB/s (median)")
+    axes[1].set_title("memcpy into / out of a segment")
+    axes[2].set_title("out, alone and with a second reader")
+
+    # Row 10: ping-pong.
+    c = find(cells, "10", "pingpong", suite="fabric")
+    kinds = [k for k in ("remote", "local", "sysv", "private") if c and k in c["kinds"]]
+    for i, kind in enumerate(kinds):
+        bar(axes[3], c, [kind], i, 0.7)
+    axes[3].set_xticks(range(len(kinds)))
+    axes[3].set_xticklabels(["2 guests" if k == "remote" else k for k in kinds], fontsize=8)
+    axes[3].set_ylabel("ns per round trip")
+    axes[3].set_title("1-line ping-pong")
+
+    # Row 11: wake-up latency, with the polling run when there is one.
+    bars = []
+    for suite, label in (("fabric", ""), ("fabric:plain", " polling")):
+        c = find(cells, "11", "wakeup", suite=suite)
+        for kind in ("remote", "local", "eventfd"):
+            if c and kind in c["kinds"] and c["kinds"][kind]["stats"] and (
+                    suite == "fabric" or kind == "remote"):
+                bars.append((("2 guests" if kind == "remote" else kind) + label, c, kind))
+    for i, (label, c, kind) in enumerate(bars):
+        bar(axes[4], c, [kind], i, 0.7, 1000)
+    axes[4].set_xticks(range(len(bars)))
+    axes[4].set_xticklabels([b[0] for b in bars], fontsize=8, rotation=15)
+    axes[4].set_yscale("log")
+    axes[4].set_ylabel("us per wake-up (log)")
+    axes[4].set_title("xp_shmwake -> xp_shmwait")
+    save(fig, "fabric.png")
 
 
 def plots(cells, gs, outdir):
@@ -562,145 +819,149 @@ def plots(cells, gs, outdir):
         plt.close(fig)
         made.append(p)
 
-    # 1: untouched ops.
-    sizes = [4096, 2 * MiB, 64 * MiB]
-    ops = ["get", "attach", "detach", "remove"]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
-    for ax, size in zip(axes, sizes):
-        for j, kind in enumerate(KINDS):
-            xs, ys, es = [], [], [[], []]
-            for i, op in enumerate(ops):
-                c = find(cells, "1", op, size)
-                if c and kind in c["kinds"] and c["kinds"][kind]["stats"]:
-                    xs.append(i + (j - 1) * 0.27)
-                    ys.append(c["kinds"][kind]["stats"]["median"] / 1000)
-                    e = err(c, kind, 1000)
-                    es[0] += e[0]
-                    es[1] += e[1]
-            ax.bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
-        ax.set_xticks(range(len(ops)))
-        ax.set_xticklabels(ops)
-        ax.set_title("untouched, %s" % fmt_size(size))
-    axes[0].set_ylabel("us per op (median, IQR)")
-    legend(axes[0])
-    save(fig, "ops.png")
+    # The local suite's plots (rows 1 to 7), when it ran.
+    if any(c["suite"] == "local" for c in cells):
+        # 1: untouched ops.
+        sizes = [4096, 2 * MiB, 64 * MiB]
+        ops = ["get", "attach", "detach", "remove"]
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+        for ax, size in zip(axes, sizes):
+            for j, kind in enumerate(KINDS):
+                xs, ys, es = [], [], [[], []]
+                for i, op in enumerate(ops):
+                    c = find(cells, "1", op, size)
+                    if c and kind in c["kinds"] and c["kinds"][kind]["stats"]:
+                        xs.append(i + (j - 1) * 0.27)
+                        ys.append(c["kinds"][kind]["stats"]["median"] / 1000)
+                        e = err(c, kind, 1000)
+                        es[0] += e[0]
+                        es[1] += e[1]
+                ax.bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
+            ax.set_xticks(range(len(ops)))
+            ax.set_xticklabels(ops)
+            ax.set_title("untouched, %s" % fmt_size(size))
+        axes[0].set_ylabel("us per op (median, IQR)")
+        legend(axes[0])
+        save(fig, "ops.png")
 
-    # 2: attach + read of a filled segment by a second process.
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    szs = [2 * MiB, 16 * MiB, 64 * MiB]
-    for j, kind in enumerate(KINDS):
-        xs, ys, es, fs = [], [], [[], []], []
-        for i, size in enumerate(szs):
-            c = find(cells, "2", "attach+read", size)
-            if c and kind in c["kinds"]:
-                xs.append(i + (j - 1) * 0.27)
-                ys.append(c["kinds"][kind]["stats"]["median"])
-                e = err(c, kind)
-                es[0] += e[0]
-                es[1] += e[1]
-                fs.append(c["kinds"][kind].get("faults", 0) * 16)
-        axes[0].bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
-        axes[1].bar(xs, fs, 0.27, color=COLORS[kind], label=kind)
-    for ax in axes:
-        ax.set_xticks(range(len(szs)))
-        ax.set_xticklabels([fmt_size(z) for z in szs])
-    axes[0].set_ylabel("ns per 4 KiB page (attach + read all)")
-    axes[0].set_title("second process attaches a filled segment")
-    axes[1].set_ylabel("page faults per 64 KiB")
-    axes[1].axhline(1, color="k", lw=0.8, ls="--")
-    axes[1].set_yscale("symlog", linthresh=0.01)
-    axes[1].set_title("faults (exact; goal <= 1 per 64 KiB)")
-    legend(axes[0])
-    save(fig, "attach_read.png")
-
-    # 3/4: populate and teardown.
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-    groups = [("touch", ""), ("populate_write", ""), ("touch", "huge"), ("populate_write", "huge")]
-    labels = ["touch 4K", "MADV_POPULATE\n_WRITE 4K", "touch huge", "MADV_POPULATE\n_WRITE huge"]
-    def grouped(ax, row, groups, na=False):
-        """Bars of each kind's median (IQR whiskers) for (test, variant)
-        cells of 16 MiB; "n/a" where clshm has no cell."""
+        # 2: attach + read of a filled segment by a second process.
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+        szs = [2 * MiB, 16 * MiB, 64 * MiB]
         for j, kind in enumerate(KINDS):
-            xs, ys, es = [], [], [[], []]
-            for i, (t, v) in enumerate(groups):
-                c = find(cells, row, t, 16 * MiB, variant=v)
-                if c and kind in c["kinds"] and c["kinds"][kind]["stats"]:
+            xs, ys, es, fs = [], [], [[], []], []
+            for i, size in enumerate(szs):
+                c = find(cells, "2", "attach+read", size)
+                if c and kind in c["kinds"]:
                     xs.append(i + (j - 1) * 0.27)
                     ys.append(c["kinds"][kind]["stats"]["median"])
                     e = err(c, kind)
                     es[0] += e[0]
                     es[1] += e[1]
-                elif na and kind == "clshm":
-                    ax.text(i + (j - 1) * 0.27, 0, "n/a", ha="center", va="bottom",
-                            fontsize=7, rotation=90)
-            ax.bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
-        ax.set_xticks(range(len(groups)))
+                    fs.append(c["kinds"][kind].get("faults", 0) * 16)
+            axes[0].bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
+            axes[1].bar(xs, fs, 0.27, color=COLORS[kind], label=kind)
+        for ax in axes:
+            ax.set_xticks(range(len(szs)))
+            ax.set_xticklabels([fmt_size(z) for z in szs])
+        axes[0].set_ylabel("ns per 4 KiB page (attach + read all)")
+        axes[0].set_title("second process attaches a filled segment")
+        axes[1].set_ylabel("page faults per 64 KiB")
+        axes[1].axhline(1, color="k", lw=0.8, ls="--")
+        axes[1].set_yscale("symlog", linthresh=0.01)
+        axes[1].set_title("faults (exact; goal <= 1 per 64 KiB)")
+        legend(axes[0])
+        save(fig, "attach_read.png")
 
-    grouped(axes[0], "3", groups, na=True)
-    axes[0].set_xticklabels(labels, fontsize=8)
-    axes[0].set_ylabel("ns per 4 KiB of memory")
-    axes[0].set_title("populate 16 MiB of fresh memory")
-    legend(axes[0])
-    grouped(axes[1], "4", [("detach(filled)", ""), ("remove(filled)", ""),
-                           ("detach(filled)", "huge"), ("remove(filled)", "huge")])
-    axes[1].set_xticklabels(["detach", "remove", "detach\nhuge", "remove\nhuge"], fontsize=8)
-    axes[1].set_ylabel("ns per 4 KiB")
-    axes[1].set_title("tear down a filled 16 MiB segment")
-    save(fig, "populate.png")
+        # 3/4: populate and teardown.
+        fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+        groups = [("touch", ""), ("populate_write", ""), ("touch", "huge"), ("populate_write", "huge")]
+        labels = ["touch 4K", "MADV_POPULATE\n_WRITE 4K", "touch huge", "MADV_POPULATE\n_WRITE huge"]
+        def grouped(ax, row, groups, na=False):
+            """Bars of each kind's median (IQR whiskers) for (test, variant)
+            cells of 16 MiB; "n/a" where clshm has no cell."""
+            for j, kind in enumerate(KINDS):
+                xs, ys, es = [], [], [[], []]
+                for i, (t, v) in enumerate(groups):
+                    c = find(cells, row, t, 16 * MiB, variant=v)
+                    if c and kind in c["kinds"] and c["kinds"][kind]["stats"]:
+                        xs.append(i + (j - 1) * 0.27)
+                        ys.append(c["kinds"][kind]["stats"]["median"])
+                        e = err(c, kind)
+                        es[0] += e[0]
+                        es[1] += e[1]
+                    elif na and kind == "clshm":
+                        ax.text(i + (j - 1) * 0.27, 0, "n/a", ha="center", va="bottom",
+                                fontsize=7, rotation=90)
+                ax.bar(xs, ys, 0.27, yerr=es, color=COLORS[kind], label=kind, capsize=2)
+            ax.set_xticks(range(len(groups)))
 
-    # 5: memcpy bandwidth.
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
-    for ax, test in zip(axes, ("memcpy-into", "memcpy-out")):
-        cs = sorted((c for c in cells if c["row"] == "5" and c["test"] == test and c["suite"] == "local"),
-                    key=lambda c: c["size"])
-        for kind in ["private"] + KINDS:
-            xs = [c["size"] for c in cs if kind in c["kinds"]]
-            ys = [c["kinds"][kind]["stats"]["median"] for c in cs if kind in c["kinds"]]
-            lo = [c["kinds"][kind]["stats"]["q1"] for c in cs if kind in c["kinds"]]
-            hi = [c["kinds"][kind]["stats"]["q3"] for c in cs if kind in c["kinds"]]
-            ax.plot(xs, ys, marker="o", color=COLORS[kind], label=kind,
-                    ls="--" if kind == "private" else "-")
-            ax.fill_between(xs, lo, hi, color=COLORS[kind], alpha=0.15)
-        ax.set_xscale("log", base=2)
-        ax.set_xticks([c["size"] for c in cs])
-        ax.set_xticklabels([fmt_size(c["size"]) for c in cs])
-        ax.set_title(test.replace("memcpy-", "memcpy ") + (" segment" if test.endswith("into") else " of segment"))
-        ax.set_xlabel("copy size")
-    axes[0].set_ylabel("MB/s (median, IQR band)")
-    legend(axes[0])
-    save(fig, "memcpy.png")
+        grouped(axes[0], "3", groups, na=True)
+        axes[0].set_xticklabels(labels, fontsize=8)
+        axes[0].set_ylabel("ns per 4 KiB of memory")
+        axes[0].set_title("populate 16 MiB of fresh memory")
+        legend(axes[0])
+        grouped(axes[1], "4", [("detach(filled)", ""), ("remove(filled)", ""),
+                               ("detach(filled)", "huge"), ("remove(filled)", "huge")])
+        axes[1].set_xticklabels(["detach", "remove", "detach\nhuge", "remove\nhuge"], fontsize=8)
+        axes[1].set_ylabel("ns per 4 KiB")
+        axes[1].set_title("tear down a filled 16 MiB segment")
+        save(fig, "populate.png")
 
-    # 6 and 7: ping-pong and scaling.
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1, 1.3, 1.3, 1.3]})
-    c = find(cells, "6", "pingpong")
-    if c:
-        ks = [k for k in ["private"] + KINDS if k in c["kinds"]]
-        axes[0].bar(range(len(ks)), [c["kinds"][k]["stats"]["median"] for k in ks],
-                    yerr=[[err(c, k)[0][0] for k in ks], [err(c, k)[1][0] for k in ks]],
-                    color=[COLORS[k] for k in ks], capsize=3)
-        axes[0].set_xticks(range(len(ks)))
-        axes[0].set_xticklabels(ks, fontsize=8)
-        axes[0].set_ylabel("ns per round trip")
-        axes[0].set_title("1-line ping-pong")
-    for ax, op in zip(axes[1:], ("get(create)", "get(lookup)", "attach")):
-        for kind in KINDS:
-            cs = sorted((c for c in cells if c["row"] == "7" and c["test"] == op and kind in c["kinds"]),
-                        key=lambda c: c["level"])
-            if not cs:
-                continue
-            xs = [c["level"] for c in cs]
-            ys = [c["kinds"][kind]["stats"]["median"] / 1000 for c in cs]
-            ax.plot(xs, ys, marker="o", color=COLORS[kind], label=kind)
-            ax.fill_between(xs, [c["kinds"][kind]["stats"]["q1"] / 1000 for c in cs],
-                            [c["kinds"][kind]["stats"]["q3"] / 1000 for c in cs],
-                            color=COLORS[kind], alpha=0.15)
-        ax.set_xscale("log")
-        ax.set_xlabel("live segments")
-        ax.set_title("one %s" % op)
-        ax.set_ylim(bottom=0)
-    axes[1].set_ylabel("us per op")
-    legend(axes[1], fontsize=8)
-    save(fig, "pingpong_scaling.png")
+        # 5: memcpy bandwidth.
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+        for ax, test in zip(axes, ("memcpy-into", "memcpy-out")):
+            cs = sorted((c for c in cells if c["row"] == "5" and c["test"] == test and c["suite"] == "local"),
+                        key=lambda c: c["size"])
+            for kind in ["private"] + KINDS:
+                xs = [c["size"] for c in cs if kind in c["kinds"]]
+                ys = [c["kinds"][kind]["stats"]["median"] for c in cs if kind in c["kinds"]]
+                lo = [c["kinds"][kind]["stats"]["q1"] for c in cs if kind in c["kinds"]]
+                hi = [c["kinds"][kind]["stats"]["q3"] for c in cs if kind in c["kinds"]]
+                ax.plot(xs, ys, marker="o", color=COLORS[kind], label=kind,
+                        ls="--" if kind == "private" else "-")
+                ax.fill_between(xs, lo, hi, color=COLORS[kind], alpha=0.15)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks([c["size"] for c in cs])
+            ax.set_xticklabels([fmt_size(c["size"]) for c in cs])
+            ax.set_title(test.replace("memcpy-", "memcpy ") + (" segment" if test.endswith("into") else " of segment"))
+            ax.set_xlabel("copy size")
+        axes[0].set_ylabel("MB/s (median, IQR band)")
+        legend(axes[0])
+        save(fig, "memcpy.png")
+
+        # 6 and 7: ping-pong and scaling.
+        fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1, 1.3, 1.3, 1.3]})
+        c = find(cells, "6", "pingpong")
+        if c:
+            ks = [k for k in ["private"] + KINDS if k in c["kinds"]]
+            axes[0].bar(range(len(ks)), [c["kinds"][k]["stats"]["median"] for k in ks],
+                        yerr=[[err(c, k)[0][0] for k in ks], [err(c, k)[1][0] for k in ks]],
+                        color=[COLORS[k] for k in ks], capsize=3)
+            axes[0].set_xticks(range(len(ks)))
+            axes[0].set_xticklabels(ks, fontsize=8)
+            axes[0].set_ylabel("ns per round trip")
+            axes[0].set_title("1-line ping-pong")
+        for ax, op in zip(axes[1:], ("get(create)", "get(lookup)", "attach")):
+            for kind in KINDS:
+                cs = sorted((c for c in cells if c["row"] == "7" and c["test"] == op and kind in c["kinds"]),
+                            key=lambda c: c["level"])
+                if not cs:
+                    continue
+                xs = [c["level"] for c in cs]
+                ys = [c["kinds"][kind]["stats"]["median"] / 1000 for c in cs]
+                ax.plot(xs, ys, marker="o", color=COLORS[kind], label=kind)
+                ax.fill_between(xs, [c["kinds"][kind]["stats"]["q1"] / 1000 for c in cs],
+                                [c["kinds"][kind]["stats"]["q3"] / 1000 for c in cs],
+                                color=COLORS[kind], alpha=0.15)
+            ax.set_xscale("log")
+            ax.set_xlabel("live segments")
+            ax.set_title("one %s" % op)
+            ax.set_ylim(bottom=0)
+        axes[1].set_ylabel("us per op")
+        legend(axes[1], fontsize=8)
+        save(fig, "pingpong_scaling.png")
+
+    fabric_plot(cells, plt, save)
 
     # Summary: every goal's ratio against its threshold.
     if gs:
@@ -727,26 +988,32 @@ def main():
         sys.exit(2)
     outdir, raws = sys.argv[1], sys.argv[2:]
     os.makedirs(outdir, exist_ok=True)
-    recs, meta, trace = parse(raws)
+    recs, metas, trace = parse(raws)
     if not recs:
         print("report: no records in %s" % " ".join(raws), file=sys.stderr)
         sys.exit(1)
-    host = {}
-    hp = os.path.join(outdir, "host.json")
-    if os.path.exists(hp):
-        with open(hp) as f:
-            host = json.load(f)
+    hosts = {}
+    for name in metas:
+        hp = os.path.join(outdir, "host-%s.json" % name)
+        if os.path.exists(hp):
+            with open(hp) as f:
+                hosts[name] = json.load(f)
     cells = build_cells(recs)
     gs = goals(cells)
     rows = table_rows(cells)
+    frows = fabric_rows(cells)
     with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump({"host": host, "guest": meta, "cells": cells, "goals": gs}, f, indent=1)
+        json.dump({"runs": {n: {"host": hosts.get(n, {}), "guest": m} for n, m in metas.items()},
+                   "cells": cells, "goals": gs}, f, indent=1)
     with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["suite", "row", "test", "variant", "kind", "size", "level", "unit",
                     "n", "median", "min", "max", "q1", "q3", "faults_per_unit",
                     "faults_total", "syscalls", "syscall_names", "clshm_over_sysv",
                     "clshm_over_memfd", "clshm_over_private", "clshm_min_over_sysv_min",
+                    "remote_over_local", "remote_min_over_local_min", "baseline",
+                    "remote_over_baseline",
+                    "local_over_baseline", "msgs_sent", "msgs_recv", "doorbells", "irqs",
                     "note"])
         for c in cells:
             for kind, e in c["kinds"].items():
@@ -757,13 +1024,21 @@ def main():
                             e.get("faults", ""), e.get("faults_total", ""),
                             e.get("syscalls", ""), e.get("syscall_names", ""),
                             c["ratio"].get("clshm/sysv", ""), c["ratio"].get("clshm/memfd", ""),
-                            c["ratio"].get("clshm/private", ""), c.get("min_ratio", ""),
+                            c["ratio"].get("clshm/private", ""),
+                            "" if is_fabric(c) else c.get("min_ratio", ""),
+                            c["ratio"].get("remote/local", ""),
+                            c.get("min_ratio", "") if is_fabric(c) else "",
+                            c.get("baseline") or "",
+                            c["ratio"].get("remote/%s" % c.get("baseline"), ""),
+                            c["ratio"].get("local/%s" % c.get("baseline"), ""),
+                            e.get("msgs_sent", ""), e.get("msgs_recv", ""),
+                            e.get("doorbells", ""), e.get("irqs", ""),
                             e.get("note", "")])
-    txt = text_table(rows, gs, meta, host)
+    txt = text_table(rows, frows, gs, metas, hosts)
     with open(os.path.join(outdir, "table.txt"), "w") as f:
         f.write(txt)
     with open(os.path.join(outdir, "table.md"), "w") as f:
-        f.write(md_table(rows, gs))
+        f.write(md_table(rows, frows, gs))
     if trace:
         with open(os.path.join(outdir, "profile.txt"), "w") as f:
             f.write(profile(trace))
