@@ -15,14 +15,15 @@
  * segment costs no more than creating a small one; attach maps every
  * resident page at once with vm_insert_pages().
  *
- * Huge pages.  The shmem files live on a private tmpfs mount with
- * huge=within_size (as i915 does for its objects), so every naturally
+ * Huge pages (module parameter hugepages, off by default).  The shmem
+ * files then live on a private tmpfs mount with huge=within_size (as i915
+ * does for its objects), so every naturally
  * aligned 2 MiB of a segment that the segment's size covers is one
  * transparent huge folio: one allocation and one fault per 2 MiB on first
  * touch instead of 512 and 32.  The folios are still mapped with PTEs
  * (vm_insert_pages), which keeps every attach working exactly as with
- * small pages (partial munmap refusal, rmap, futexes).  Without THP, or if
- * the mount fails, segments use the kernel's internal shmem mount.
+ * small pages (partial munmap refusal, rmap, futexes).  Off, without THP,
+ * or if the mount fails, segments use the kernel's internal shmem mount.
  *
  * Locking: populate, map and release run under seg->pages_lock
  * (asserted), which protects struct clshm_local_seg's page chunks; init
@@ -34,6 +35,7 @@
 #include <linux/mount.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -42,6 +44,16 @@
 #include "clshm.h"
 
 static struct vfsmount *local_mnt;	/* huge=within_size tmpfs, or NULL */
+
+/*
+ * Off by default: every attach maps all resident pages at its first fault,
+ * so with 2 MiB folios an attach-touch-detach cycle maps 512 PTEs instead
+ * of 16 (10x slower churn, Documentation/benchmarks.md) until folios can
+ * be mapped with one PMD.
+ */
+static bool hugepages;
+module_param(hugepages, bool, 0444);
+MODULE_PARM_DESC(hugepages, "Back segments of 2 MiB or more with transparent huge folios (faster first touch, slower attach of resident memory)");
 
 /**
  * clshm_local_init - mount the private tmpfs for segment memory
@@ -52,10 +64,13 @@ static struct vfsmount *local_mnt;	/* huge=within_size tmpfs, or NULL */
 void clshm_local_init(void)
 {
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-	struct file_system_type *type = get_fs_type("tmpfs");
 	char opts[] = "huge=within_size";
+	struct file_system_type *type;
 	struct vfsmount *mnt;
 
+	if (!hugepages)
+		return;
+	type = get_fs_type("tmpfs");
 	if (!type)
 		return;
 	/* tmpfs is built in: get_fs_type() took no module reference. */
