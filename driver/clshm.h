@@ -205,6 +205,8 @@ struct clshm_part {
 	struct list_head rreqs;		/* struct clshm_rreq in flight */
 	u64 next_rreq;
 	unsigned long *zone_map;	/* fabric: used pages of our zone */
+	unsigned long *zone_scratch;	/* zone allocator's working copy */
+	struct clshm_fab_engage *zone_engaged;	/* and its engagement list */
 	struct list_head zombies;	/* struct clshm_zombie */
 	u64 zone_pages;
 	u64 zone_used;

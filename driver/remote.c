@@ -129,13 +129,30 @@ static void remote_bad(struct clshm_part *part, u32 from, const char *what)
  * The zone: which pages of our zone hold segments (part->lock held)
  */
 
+static void zone_buffers_free(struct clshm_part *part)
+{
+	bitmap_free(part->zone_map);
+	bitmap_free(part->zone_scratch);
+	kvfree(part->zone_engaged);
+	part->zone_map = NULL;
+	part->zone_scratch = NULL;
+	part->zone_engaged = NULL;
+}
+
 int clshm_remote_join(struct clshm_part *part)
 {
 	lockdep_assert_held(&part->lock);
 	part->zone_pages = clshm_fab_zone_pages(part->fab);
+	/* The allocator's scratch space is made here, not at every create. */
 	part->zone_map = bitmap_zalloc(part->zone_pages, GFP_KERNEL);
-	if (!part->zone_map)
+	part->zone_scratch = bitmap_alloc(part->zone_pages, GFP_KERNEL);
+	part->zone_engaged = kvmalloc_array(CLSHM_ENGAGED_MAX,
+					    sizeof(*part->zone_engaged),
+					    GFP_KERNEL);
+	if (!part->zone_map || !part->zone_scratch || !part->zone_engaged) {
+		zone_buffers_free(part);
 		return -ENOMEM;
+	}
 	part->zone_used = 0;
 	part->backend = &clshm_fabric_backend;
 	return 0;
@@ -209,8 +226,7 @@ void clshm_remote_leave(struct clshm_part *part)
 	list_for_each_entry_safe(z, tmp, &part->zombies, node)
 		zombie_free(part, z);
 	WARN_ON(part->zone_used);
-	bitmap_free(part->zone_map);
-	part->zone_map = NULL;
+	zone_buffers_free(part);
 	part->backend = &clshm_local_backend;
 }
 
@@ -230,27 +246,18 @@ void clshm_remote_leave(struct clshm_part *part)
 int clshm_remote_zone_alloc(struct clshm_part *part, unsigned long npages,
 			    u64 *first)
 {
-	struct clshm_fab_engage *eng;
-	unsigned long *map, start;
+	struct clshm_fab_engage *eng = part->zone_engaged;
+	unsigned long *map = part->zone_scratch, start;
 	int i, n;
 
 	lockdep_assert_held(&part->lock);
 	if (!part->zone_map || npages > part->zone_pages)
 		return -ENOMEM;
-	map = bitmap_alloc(part->zone_pages, GFP_KERNEL);
-	eng = kvmalloc_array(CLSHM_ENGAGED_MAX, sizeof(*eng), GFP_KERNEL);
-	if (!map || !eng) {
-		bitmap_free(map);
-		kvfree(eng);
-		return -ENOMEM;
-	}
 	bitmap_copy(map, part->zone_map, part->zone_pages);
 	n = clshm_fab_foreign_engaged(part, eng, CLSHM_ENGAGED_MAX);
 	for (i = 0; i < n; i++)	/* checked by fabric.c against the zone */
 		bitmap_set(map, eng[i].first, eng[i].npages);
 	start = bitmap_find_next_zero_area(map, part->zone_pages, 0, npages, 0);
-	bitmap_free(map);
-	kvfree(eng);
 	if (start >= part->zone_pages)
 		return -ENOMEM;
 	bitmap_set(part->zone_map, start, npages);
