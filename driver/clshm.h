@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * clshm.h - internal interfaces of the clshm driver
+ * clshm.h - the clshm driver's objects, layers and locks
  *
  * Object model
  * ------------
@@ -8,32 +8,54 @@
  * configuration, the up/down state, the segment tables, the accounting
  * and the daemon ring.  A segment, struct clshm_seg, lives in the tables
  * from creation until it is destroyed (removed and no longer attached,
- * or torn down by force).
+ * or torn down by force).  A segment of another partition that processes
+ * here attach is a *proxy*: a struct clshm_seg of its own, in the fabric
+ * side's table, whose attaches work exactly like those of an owned one.
  *
- * Each segment has a "mapping file" (seg->file, an anon-inode file whose
- * f_mapping is the address space of the segment's memory).  Every attach
- * is a VMA whose vm_file is that file, so the VMA's file reference keeps
- * the segment structure and the module alive, rmap sees every mapping,
- * and unmap_mapping_range() on it reaches every attach.  The tables hold
- * the file's first reference; the segment structure is freed by the
- * file's release, after the last VMA is gone.
+ * Each segment has a "mapping file" (seg->file, made at its first attach,
+ * whose f_mapping is the address space of the segment's memory).  Every
+ * attach is a VMA whose vm_file is that file, so the VMA's file reference
+ * keeps the segment structure and the module alive, rmap sees every
+ * mapping, and unmap_mapping_range() reaches every attach.
  *
- * The memory itself comes from a backend (struct clshm_backend_ops): today
- * the local backend (kernel pages from shmem, pinned while the segment
- * lives); the fabric backend for partitions over ivshmem comes next.
+ * Layers (each file calls only the files below it; news goes up only
+ * through the tables of operations named on the right)
+ * ------
+ *   main.c        module, devices, file operations
+ *   ioctl.c       the ioctl table: copy in, check, call, copy out; attach
+ *   part.c        the partition's life: configuration, startup, shutdown
+ *   remote.c      segments owned elsewhere, and serving other
+ *                 partitions (struct clshm_owner_ops for remote owners,
+ *                 struct clshm_fab_client, struct clshm_xops)
+ *   wait.c        wait and wake on a word of a segment
+ *   seg.c         System V segments: keys, ids, permissions, nattch,
+ *                 attach (struct clshm_owner_ops for local owners)
+ *   local.c       memory from kernel pages   } struct clshm_backend_ops
+ *   fabmem.c      memory from the fabric     }
+ *   ring.c        the daemon's ring
+ *   nodes.c       device nodes
+ *   fabric/       the fabric: memory shared with other kernels (its own
+ *                 stack, see fabric/fabric.h)
+ * scripts/driver-calls.sh checks that no two files call each other.
  *
- * Locking
- * -------
- * part->lock (mutex) protects the partition state, configuration, tables,
- * accounting, the daemon binding, and the metadata of every segment
- * (owner, mode, flags, nattch, times).  seg->pages_lock (mutex) protects
- * the segment's resident memory (backend data, nr_resident, dead), so
- * faults never take part->lock.  ring->lock (spinlock) protects the ring
- * producer state and the pending request list; it is innermost and never
- * held while touching user memory.
- *
- * Lock order: mmap_lock -> part->lock -> seg->pages_lock -> ring->lock.
- * No clshm lock is held while taking mmap_lock.
+ * Locks, outermost first
+ * ----------------------
+ *   mmap_lock          (the kernel's) attach, fault, detach
+ *   fab_bind_lock      mutex, fabric/ivshmem.c: one fabric bound at a time
+ *   part->lock         mutex: the partition's state, configuration, tables,
+ *                      accounting, daemon binding, every segment's metadata
+ *                      (owner, mode, key, state, nattch, times), the fabric
+ *                      side (proxies, requests, zone, zombies) and the
+ *                      fabric's membership (peer states, engagement)
+ *   seg->pages_lock    mutex: a segment's resident memory (backend data,
+ *                      nr_resident, dead); faults take only this one
+ *   ring->lock         spinlock: the ring's producer state and requests
+ *   fab->tx_lock       spinlock: the mailboxes' send side
+ *   fd->hb_lock        spinlock: the heartbeat's target
+ * The three spinlocks are never nested in one another.  seg->waitq's own
+ * lock is taken alone (waiters hold no clshm lock).  No clshm lock is held
+ * while taking mmap_lock, and user memory is only touched with no clshm
+ * lock held.
  */
 #ifndef _CLSHM_INTERNAL_H
 #define _CLSHM_INTERNAL_H
@@ -54,7 +76,16 @@
 #include <uapi/linux/clshm.h>
 #include <uapi/linux/clshm_fabric.h>
 
+#include "compat.h"
+
 #define CLSHM_NAME		"clshm"
+/* Minors: ctl, shm, then one per partition node. */
+#define CLSHM_MINOR_CTL		0
+#define CLSHM_MINOR_SHM		1
+#define CLSHM_MINOR_PART0	2
+#define CLSHM_MINORS		(CLSHM_MINOR_PART0 + CLSHM_MAX_PARTS)
+/* Sanity ceiling for maxpgs: 2^36 pages is 256 TiB of 4 KiB pages. */
+#define CLSHM_MAXPGS_MAX	(1ULL << 36)
 /* Pages a fault populates and maps at once: 64 KiB. */
 #define CLSHM_FAULT_BATCH	16
 
@@ -78,7 +109,9 @@ enum clshm_counter {
 };
 
 struct clshm_seg;
+struct clshm_part;
 struct clshm_fabric;
+struct clshm_fab_engage;
 
 /**
  * struct clshm_backend_ops - where a partition's segment memory comes from
@@ -107,10 +140,6 @@ struct clshm_backend_ops {
 	void (*seg_free)(struct clshm_seg *seg);
 };
 
-extern const struct clshm_backend_ops clshm_local_backend;
-void clshm_local_init(void);
-void clshm_local_exit(void);
-extern const struct clshm_backend_ops clshm_fabric_backend;
 
 /**
  * struct clshm_who - on whose behalf an operation runs
@@ -177,11 +206,87 @@ struct clshm_ring {
 };
 
 /**
+ * struct clshm_owner_ops - the System V operations, by where the owner is
+ * @get: shmget(2) of @key (0: IPC_PRIVATE); CLSHM_GET_* and mode in
+ *       @flags; @created says whether this call made the segment
+ * @stat: IPC_STAT of @shmid into @ds
+ * @set: IPC_SET of @shmid
+ * @rmid: IPC_RMID (CLSHM_RMID_AUTO: IPC_AUTORMID) of @shmid
+ * @attach: turn @vma (offset = shmid pages) into an attach of the
+ *          segment, if @who may have @want (rwx bits)
+ * @mintkey: a fresh key of partition @owner
+ * @attached: a VMA of @seg (one of this owner's) was added by fork or
+ *            mremap (part->lock held); may be NULL
+ * @detached: a VMA of @seg went away (part->lock held)
+ *
+ * Chosen once per call from the partition a key or shmid names (see
+ * ioctl.c); every operation is called with no lock held and checks what
+ * it relies on again under part->lock.
+ *
+ * Return (the int ones): 0 or a negative errno, as the ioctls document.
+ */
+struct clshm_owner_ops {
+	int (*get)(struct clshm_part *part, const struct clshm_who *who,
+		   u32 key, u64 size, u32 flags, u32 *shmid, bool *created);
+	int (*stat)(struct clshm_part *part, const struct clshm_who *who,
+		    u32 shmid, struct clshm_ds *ds);
+	int (*set)(struct clshm_part *part, const struct clshm_who *who,
+		   u32 shmid, kuid_t uid, kgid_t gid, u32 mode);
+	int (*rmid)(struct clshm_part *part, const struct clshm_who *who,
+		    u32 shmid, u32 flags);
+	int (*attach)(struct clshm_part *part, const struct clshm_who *who,
+		      struct vm_area_struct *vma, u32 want);
+	int (*mintkey)(struct clshm_part *part, const struct clshm_who *who,
+		       u32 owner, u32 *key);
+	void (*attached)(struct clshm_seg *seg);
+	void (*detached)(struct clshm_seg *seg);
+};
+
+/**
+ * struct clshm_xops - what segments tell the fabric side (remote.c)
+ * @ids_changed: the shmid or key serials moved (part->lock held)
+ * @seg_destroyed: an owned segment that other partitions attach is
+ *                 destroyed by force; its memory is released right after
+ *                 (part->lock and seg->pages_lock held)
+ *
+ * Set at startup when the partition joins a fabric, NULL otherwise.
+ */
+struct clshm_xops {
+	void (*ids_changed)(struct clshm_part *part);
+	void (*seg_destroyed)(struct clshm_seg *seg);
+};
+
+/**
+ * struct clshm_remote - the fabric side of the partition (remote.c)
+ *
+ * Lives as long as the partition (orphaned proxies outlive a shutdown).
+ */
+struct clshm_remote {
+	/* Protected by part->lock. */
+	struct xarray proxies;		/* shmid -> proxy of a remote seg */
+	struct list_head proxy_list;	/* proxies holding a table ref */
+	struct list_head rreqs;		/* struct clshm_rreq in flight */
+	u64 next_rreq;
+};
+
+/**
+ * struct clshm_zone - our zone of the fabric (fabmem.c)
+ */
+struct clshm_zone {
+	/* Protected by part->lock; allocated at join, freed at leave. */
+	unsigned long *map;		/* pages that hold segments */
+	unsigned long *scratch;		/* the allocator's working copy */
+	struct clshm_fab_engage *engaged;	/* and its engagement list */
+	struct list_head zombies;	/* struct clshm_zombie */
+	u64 pages;
+	u64 used;
+};
+
+/**
  * struct clshm_part - one partition (one loaded driver)
  */
 struct clshm_part {
 	/* Immutable after init. */
-	const struct clshm_backend_ops *backend;
 	u64 incarnation;		/* boot stamp: load time in ns */
 	dev_t devt;
 	struct cdev ctl_cdev;
@@ -189,10 +294,13 @@ struct clshm_part {
 	struct cdev part_cdev;
 	struct device *ctl_dev;
 	struct device *shm_dev;
-	struct device *part_dev;	/* /dev/clshm/partition/<hh> */
 
 	/* Protected by lock. */
 	struct mutex lock;
+	const struct clshm_backend_ops *backend;	/* local or fabric */
+	const struct clshm_owner_ops *remote_owner;	/* NULL off a fabric */
+	const struct clshm_xops *xops;			/* NULL off a fabric */
+	struct device *part_dev;	/* /dev/clshm/partition/<hh> */
 	u32 state;			/* CLSHM_STATE_* */
 	u64 maxpgs;
 	u32 maxsegs;
@@ -200,16 +308,6 @@ struct clshm_part {
 	u32 timeout_ms;
 	u32 partid;
 	struct xarray keys;		/* key -> seg, live keys only */
-	struct xarray proxies;		/* shmid -> proxy of a remote seg */
-	struct list_head proxy_list;	/* proxies holding a table ref */
-	struct list_head rreqs;		/* struct clshm_rreq in flight */
-	u64 next_rreq;
-	unsigned long *zone_map;	/* fabric: used pages of our zone */
-	unsigned long *zone_scratch;	/* zone allocator's working copy */
-	struct clshm_fab_engage *zone_engaged;	/* and its engagement list */
-	struct list_head zombies;	/* struct clshm_zombie */
-	u64 zone_pages;
-	u64 zone_used;
 	struct xarray segs;		/* shmid serial -> seg until destroyed */
 	u32 serial_next;		/* cursor of xa_alloc_cyclic */
 	u32 max_serial;
@@ -218,11 +316,13 @@ struct clshm_part {
 	u64 pages_reserved;
 	struct file *daemon;		/* ctl file that said hello */
 	pid_t daemon_pid;
+	struct clshm_remote remote;
+	struct clshm_zone zone;
 
 	struct clshm_ring ring;
 
 	/*
-	 * The fabric, NULL on a machine without one.  Set when the ivshmem
+	 * The fabric, NULL on a machine without one.  Set when the fabric's
 	 * device binds and cleared when it goes, both under lock while the
 	 * partition is down; stable while it is up.
 	 */
@@ -238,11 +338,8 @@ struct clshm_seg {
 	/* Immutable after creation. */
 	struct clshm_part *part;
 	const struct clshm_backend_ops *backend;
+	const struct clshm_owner_ops *owner;	/* local, or remote (proxy) */
 	struct address_space *mapping;	/* the backend's, set by seg_init */
-
-	/* Set under part->lock at the first attach, then immutable. */
-	struct file *file;		/* mapping file; its release frees us */
-	bool proxy;			/* another partition's segment */
 	u32 shmid;
 	u64 size;
 	unsigned long npages;
@@ -253,27 +350,25 @@ struct clshm_seg {
 	pid_t cpid;
 
 	/* Protected by part->lock. */
+	struct file *file;		/* mapping file, made at the first
+					 * attach; its release frees us */
 	u32 key;			/* 0 once removed */
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
 	u32 state;			/* CLSHM_SEG_* */
-	u32 nattch;
+	u32 nattch;			/* attaches in this partition */
+	u32 rnattch;			/* attaches in others (owned only) */
 	pid_t lpid;
 	time64_t atime;
 	time64_t dtime;
 	time64_t ctime;
 	bool in_table;			/* in part->segs (proxies: ->proxies) */
-	u32 *rattach;			/* fabric: attaches per partition */
-	u32 rnattch;			/* fabric: sum of rattach[] */
-	bool orphan;			/* proxy whose owner went down */
-	bool zombie;			/* its zone pages wait for KILL acks */
-	bool nattch_dirty;		/* proxy: owner must hear nattch */
-	int engage_idx;			/* proxy: engagement entry, or -1 */
-	u64 zfirst;			/* fabric: first page in the zone */
-	struct list_head pnode;		/* proxy: in part->proxy_list */
+	struct clshm_xseg *x;		/* the fabric side, or NULL */
 	struct rcu_head rcu;		/* freeing */
-	wait_queue_head_t waitq;	/* CLSHM_IOC_WAIT (own lock) */
+
+	/* Own lock (the wait queue's). */
+	wait_queue_head_t waitq;	/* CLSHM_IOC_WAIT */
 	atomic_t wake_seq;		/* bumped by every wake */
 	atomic_t nwaiters;
 
@@ -284,31 +379,70 @@ struct clshm_seg {
 	void *bdata;			/* backend data */
 };
 
+/**
+ * struct clshm_xseg - the fabric side of a segment (remote.c, fabmem.c)
+ * @zfirst: first page of its extent in the owner's zone (immutable)
+ * @zombie: owned: its zone pages wait for KILL acknowledgements
+ * @orphan: proxy: its owner went down
+ * @nattch_dirty: proxy: the owner must still hear our attach count
+ * @engage_idx: proxy: its engagement entry, or -1
+ * @pnode: proxy: in part->remote.proxy_list
+ * @seg: proxy: the segment this is the fabric side of
+ * @rattach: owned: attaches per partition (they sum to seg->rnattch)
+ *
+ * All but @zfirst protected by part->lock.
+ */
+struct clshm_xseg {
+	u64 zfirst;
+	bool zombie;
+	bool orphan;
+	bool nattch_dirty;
+	int engage_idx;
+	struct list_head pnode;
+	struct clshm_seg *seg;
+	u32 rattach[CLSHM_FAB_MAX_PARTS];
+};
+
 static inline void clshm_count(struct clshm_part *part,
 			       enum clshm_counter c, s64 n)
 {
 	atomic64_add(n, &part->counters[c]);
 }
 
-/**
- * clshm_part_reachable - may requests go to partition @id?
- * @part: the local partition (part->lock held)
- * @id: the partition asked for
- *
- * Return: 0 (the local partition, or a peer that is up); -ENODEV if the
- * local partition is shut down; -ENOENT if @id is not up.
- */
-int clshm_part_reachable(struct clshm_part *part, u32 id);
-
 /* main.c */
 extern struct clshm_part *clshm_local;
-struct device *clshm_node_create(struct clshm_part *part, u32 id);
-void clshm_node_remove(struct clshm_part *part, struct device *dev);
 
-/* seg.c */
+/* ioctl.c: called by main.c */
+#define CLSHM_DEV_CTL	0x1	/* /dev/clshm/0/ctl */
+#define CLSHM_DEV_SHM	0x2	/* /dev/clshm/0/shm */
+long clshm_ioctl(struct file *file, unsigned int dev, unsigned int cmd,
+		 unsigned long arg);
+int clshm_attach(struct file *file, struct vm_area_struct *vma);
+
+/* part.c: called by ioctl.c and main.c */
+int clshm_cfg_check(const struct clshm_cfg *c, u32 mask);
+int clshm_part_setcfg(struct clshm_part *part, const struct clshm_cfg *c);
+int clshm_part_startup(struct clshm_part *part);
+int clshm_part_shutdown(struct clshm_part *part, bool force);
+void clshm_part_shutdown_locked(struct clshm_part *part, bool force);
+int clshm_part_clear(struct clshm_part *part, u32 flags, u32 *removed);
+
+/* remote.c: called by part.c and ioctl.c */
+extern const struct clshm_owner_ops clshm_remote_owner;
+int clshm_remote_join(struct clshm_part *part);
+void clshm_remote_leave(struct clshm_part *part, bool force);
+u32 clshm_remote_proxies_attached(struct clshm_part *part);
+
+/* wait.c: called by ioctl.c and remote.c */
+int clshm_wait(struct clshm_part *part, struct clshm_wait *a);
+int clshm_wake(struct clshm_part *part, struct clshm_wake *a);
+void clshm_seg_wake(struct clshm_seg *seg);
+
+/* seg.c: called by the layers above */
+extern const struct clshm_owner_ops clshm_local_owner;
 void clshm_who_current(struct clshm_who *who, struct clshm_part *part);
 int clshm_seg_get(struct clshm_part *part, const struct clshm_who *who,
-		  u32 key, u64 size, u32 flags, u32 *shmid);
+		  u32 key, u64 size, u32 flags, u32 *shmid, bool *created);
 int clshm_seg_stat(struct clshm_part *part, const struct clshm_who *who,
 		   u32 shmid, struct clshm_ds *ds);
 int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
@@ -320,24 +454,36 @@ struct clshm_seg *clshm_seg_find(struct clshm_part *part, u32 shmid);
 bool clshm_seg_perm_ok(struct clshm_seg *seg, const struct clshm_who *who,
 		       u32 flag);
 void clshm_seg_nattch_changed(struct clshm_seg *seg);
-void clshm_seg_destroy(struct clshm_seg *seg);
 struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
-				  u64 size, const struct clshm_backend_ops *ops);
+				  u64 size, const struct clshm_backend_ops *ops,
+				  const struct clshm_owner_ops *owner);
 int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma);
 void clshm_seg_put(struct clshm_seg *seg);
-struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma);
-long clshm_shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma);
-long clshm_common_ioctl(struct clshm_part *part, unsigned int cmd,
-			void __user *argp);
+struct clshm_seg *clshm_seg_at(unsigned long addr, unsigned long *end);
+int clshm_seg_detach(unsigned long addr);
 int clshm_segs_clear(struct clshm_part *part, bool force);
 u32 clshm_segs_attached(struct clshm_part *part);
+int clshm_segs_list(struct clshm_part *part, u32 start, struct clshm_ds *ds,
+		    u32 max, u32 *next);
+
+/* local.c and fabmem.c: the backends */
+extern const struct clshm_backend_ops clshm_local_backend;
+void clshm_local_init(void);
+void clshm_local_exit(void);
+extern const struct clshm_backend_ops clshm_fabric_backend;
+int clshm_zone_join(struct clshm_part *part);
+void clshm_zone_leave(struct clshm_part *part);
+void clshm_zone_zombie(struct clshm_seg *seg, const unsigned long *waiting);
+void clshm_zone_zombies_release(struct clshm_part *part, u32 id, u32 shmid,
+				bool all);
 
 /* ring.c */
 int clshm_ring_alloc(struct clshm_part *part);
 void clshm_ring_free(struct clshm_part *part);
 void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 		     struct clshm_seg *seg, u64 arg0, u64 arg1);
+void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
+			 struct clshm_seg *seg, const struct clshm_who *who);
 void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
 			  u32 peer, u64 arg0, u64 arg1, u64 arg2);
 int clshm_ring_mmap(struct clshm_part *part, struct file *file,
@@ -345,55 +491,46 @@ int clshm_ring_mmap(struct clshm_part *part, struct file *file,
 __poll_t clshm_ring_poll(struct clshm_part *part, struct file *file,
 			 poll_table *wait);
 int clshm_ring_hello(struct clshm_part *part, struct file *file,
-		     void __user *argp);
+		     struct clshm_hello *a);
 int clshm_ring_reply(struct clshm_part *part, struct file *file,
-		     void __user *argp);
+		     const struct clshm_reply *a, const char *data);
+bool clshm_ring_is_daemon(struct clshm_part *part, struct file *file);
 void clshm_ring_daemon_gone(struct clshm_part *part, struct file *file);
-int clshm_ring_gethostname(struct clshm_part *part, void __user *argp);
+int clshm_ring_gethostname(struct clshm_part *part, u32 id, char *name,
+			   u32 *len);
 
-/* remote.c */
-int clshm_remote_get(struct clshm_part *part, u32 key, u64 size, u32 flags,
-		     u32 *shmid);
-int clshm_remote_stat(struct clshm_part *part, u32 shmid,
-		      struct clshm_ds *ds);
-int clshm_remote_set(struct clshm_part *part, u32 shmid, kuid_t uid,
-		     kgid_t gid, u32 mode);
-int clshm_remote_rmid(struct clshm_part *part, u32 shmid, u32 flags);
-int clshm_remote_mintkey(struct clshm_part *part, u32 owner, u32 *key);
-int clshm_remote_mmap(struct clshm_part *part, struct vm_area_struct *vma,
-		      u32 want);
-void clshm_remote_vm_changed(struct clshm_seg *seg);
-void clshm_remote_seg_killed(struct clshm_seg *seg);
-int clshm_remote_zone_alloc(struct clshm_part *part, unsigned long npages,
-			    u64 *first);
-void clshm_remote_zone_free(struct clshm_part *part, u64 first,
-			    unsigned long npages);
-int clshm_remote_join(struct clshm_part *part);
-void clshm_remote_ids_resume(struct clshm_part *part);
-void clshm_remote_ids_publish(struct clshm_part *part);
-void clshm_remote_leave(struct clshm_part *part);
-u32 clshm_remote_proxies_attached(struct clshm_part *part);
-void clshm_remote_proxies_kill(struct clshm_part *part);
-int clshm_ioc_wait(struct clshm_part *part, void __user *argp);
-int clshm_ioc_wake(struct clshm_part *part, void __user *argp);
+/* nodes.c */
+int clshm_nodes_init(struct clshm_part *part);
+void clshm_nodes_exit(struct clshm_part *part);
+struct device *clshm_node_create(struct clshm_part *part, u32 id);
+void clshm_node_remove(struct clshm_part *part, struct device *dev);
 
-/* compat: 6.3 added vm_flags_set()/vm_flags_clear(). */
-#include <linux/version.h>
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-static inline void clshm_vm_flags_set(struct vm_area_struct *vma,
-				      unsigned long flags)
+#include "fabric/fabric.h"
+
+/* Is @seg another partition's segment (a proxy)? */
+static inline bool clshm_seg_is_proxy(const struct clshm_seg *seg)
 {
-	vma->vm_flags |= flags;
+	return seg->owner != &clshm_local_owner;
 }
 
-static inline void clshm_vm_flags_clear(struct vm_area_struct *vma,
-					unsigned long flags)
+/**
+ * clshm_part_reachable - may requests go to partition @id?
+ * @part: the local partition (part->lock held)
+ * @id: the partition asked for
+ *
+ * Return: 0 (the local partition, or a peer that is up); -ENODEV if the
+ * local partition is shut down; -ENOENT if @id is not up.
+ */
+static inline int clshm_part_reachable(struct clshm_part *part, u32 id)
 {
-	vma->vm_flags &= ~flags;
+	lockdep_assert_held(&part->lock);
+	if (part->state != CLSHM_STATE_UP)
+		return -ENODEV;
+	if (id == part->partid)
+		return 0;
+	if (!part->fab || id >= part->fab->nparts)
+		return -ENOENT;
+	return part->fab->peers[id].state == CLSHM_PART_UP ? 0 : -ENOENT;
 }
-#else
-#define clshm_vm_flags_set	vm_flags_set
-#define clshm_vm_flags_clear	vm_flags_clear
-#endif
 
 #endif /* _CLSHM_INTERNAL_H */

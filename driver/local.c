@@ -30,6 +30,8 @@
  * and free run before the segment is published and after its last
  * reference.
  */
+#define pr_fmt(fmt) "clshm: " fmt
+
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
@@ -76,7 +78,7 @@ void clshm_local_init(void)
 	/* tmpfs is built in: get_fs_type() took no module reference. */
 	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
 	if (IS_ERR(mnt)) {
-		pr_info("clshm: no huge-page tmpfs (%ld): segments use small pages\n",
+		pr_info("no huge-page tmpfs (%ld): segments use small pages\n",
 			PTR_ERR(mnt));
 		return;
 	}

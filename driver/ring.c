@@ -18,12 +18,15 @@
  * a struct clshm_req in ring->reqs until the daemon's REPLY ioctl, its
  * timeout, a signal, the daemon going away or shutdown.
  *
+ * Calls no other clshm file: it is the bottom of the driver.
+ *
  * Locking: ring->lock (spinlock) protects the producer state, the header
  * pointer and the request list; it is the innermost clshm lock.  The
  * daemon binding (part->daemon) is under part->lock.  User memory is
  * never touched with either held.
  */
-#include <linux/capability.h>
+#define pr_fmt(fmt) "clshm: " fmt
+
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/jiffies.h>
@@ -36,7 +39,6 @@
 #include <linux/vmalloc.h>
 
 #include "clshm.h"
-#include "fabric.h"
 
 /* Entries start after the header, in their own cache lines. */
 #define CLSHM_RING_ENTRIES_OFF	128
@@ -48,7 +50,7 @@
 
 static void ring_wake_timer(struct timer_list *t)
 {
-	struct clshm_ring *ring = from_timer(ring, t, wake_timer);
+	struct clshm_ring *ring = timer_container_of(ring, t, wake_timer);
 
 	wake_up_interruptible(&ring->wait);
 }
@@ -175,7 +177,7 @@ void clshm_ring_free(struct clshm_part *part)
 	ring->hup = true;
 	ring_fail_reqs(ring, -ENODEV);
 	spin_unlock(&ring->lock);
-	del_timer_sync(&ring->wake_timer);
+	timer_delete_sync(&ring->wake_timer);
 	wake_up_interruptible_all(&ring->wait);
 
 	if (hdr)
@@ -207,7 +209,7 @@ static int ring_put(struct clshm_part *part, struct clshm_msg *msg)
 	used = ring->head - tail;
 	if (used > ring->nentries) {
 		clshm_count(part, CLSHM_C_ERRORS, 1);
-		pr_warn_ratelimited("clshm: daemon ring tail %llu is not within %u of head %llu; treating the ring as full\n",
+		pr_warn_ratelimited("daemon ring tail %llu is not within %u of head %llu; treating the ring as full\n",
 				    tail, ring->nentries, ring->head);
 		goto drop;
 	}
@@ -274,6 +276,36 @@ void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 	err = ring_put(part, &msg);
 	if (!err)
 		ring_wake(ring, type == CLSHM_MSG_SHUTDOWN);
+	spin_unlock(&ring->lock);
+}
+
+/**
+ * clshm_ring_post_who - post a notification about what a requester did
+ * @part: the partition
+ * @type: CLSHM_MSG_SEG_RMID
+ * @flags: type-specific flags
+ * @seg: the segment concerned
+ * @who: the requester: its uid is the message's, arg0 its pid (0 from
+ *       another partition), arg1 its partition
+ *
+ * Like clshm_ring_post(), never fails.
+ */
+void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
+			 struct clshm_seg *seg, const struct clshm_who *who)
+{
+	struct clshm_ring *ring = &part->ring;
+	struct clshm_msg msg;
+	int err;
+
+	lockdep_assert_held(&part->lock);
+	msg_init(&msg, part, type, flags, seg);
+	msg.uid = from_kuid(&init_user_ns, who->uid);
+	msg.arg[0] = who->pid;
+	msg.arg[1] = who->part;
+	spin_lock(&ring->lock);
+	err = ring_put(part, &msg);
+	if (!err)
+		ring_wake(ring, false);
 	spin_unlock(&ring->lock);
 }
 
@@ -367,20 +399,18 @@ __poll_t clshm_ring_poll(struct clshm_part *part, struct file *file,
 	return mask;
 }
 
+/**
+ * clshm_ring_hello - CLSHM_IOC_HELLO: @file becomes the daemon
+ * @part: the partition
+ * @file: the ctl file
+ * @a: the daemon's versions, checked by the caller; filled with ours
+ *
+ * Return: 0; -ENODEV while shut down; -EBUSY if a daemon is registered.
+ */
 int clshm_ring_hello(struct clshm_part *part, struct file *file,
-		     void __user *argp)
+		     struct clshm_hello *a)
 {
-	struct clshm_hello a;
 	int err;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.flags || a.pad)
-		return -EINVAL;
-	if (a.major != CLSHM_ABI_MAJOR || a.ring_version != CLSHM_RING_VERSION)
-		return -EPROTO;
 
 	mutex_lock(&part->lock);
 	err = -ENODEV;
@@ -391,21 +421,30 @@ int clshm_ring_hello(struct clshm_part *part, struct file *file,
 		goto out_unlock;
 	part->daemon = file;
 	part->daemon_pid = task_tgid_vnr(current);
-	a.major = CLSHM_ABI_MAJOR;
-	a.minor = CLSHM_ABI_MINOR;
-	a.ring_version = CLSHM_RING_VERSION;
-	a.pid = 0;
-	a.partid = part->partid;
-	a.ring_pages = part->ring.npages;
+	a->major = CLSHM_ABI_MAJOR;
+	a->minor = CLSHM_ABI_MINOR;
+	a->ring_version = CLSHM_RING_VERSION;
+	a->pid = part->daemon_pid;
+	a->partid = part->partid;
+	a->ring_pages = part->ring.npages;
 	err = 0;
 out_unlock:
 	mutex_unlock(&part->lock);
-	if (err)
-		return err;
-	pr_info("clshm: daemon pid %d registered for partition %u\n",
-		task_tgid_vnr(current), a.partid);
-	/* If this fails the daemon cannot run; its close undoes the hello. */
-	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+	if (!err)
+		pr_info("daemon pid %d registered for partition %u\n",
+			task_tgid_vnr(current), a->partid);
+	return err;
+}
+
+/* Is @file the registered daemon's?  (A check before reading more.) */
+bool clshm_ring_is_daemon(struct clshm_part *part, struct file *file)
+{
+	bool ret;
+
+	mutex_lock(&part->lock);
+	ret = part->daemon == file;
+	mutex_unlock(&part->lock);
+	return ret;
 }
 
 /* A host name the daemon sends: printable, NUL-terminated, within @len. */
@@ -421,46 +460,44 @@ static bool reply_name_ok(const char *s, u32 len)
 	return len > 1;
 }
 
+/**
+ * clshm_ring_reply - CLSHM_IOC_REPLY: the daemon answers a request
+ * @part: the partition
+ * @file: the ctl file (must be the daemon's)
+ * @a: the answer, its user pointer already copied into @data
+ * @data: a->len bytes of payload
+ *
+ * Return: 0; -EPERM if @file is not the daemon's; -EINVAL for a bad
+ * answer; -ENOENT if no such request waits (it timed out).
+ */
 int clshm_ring_reply(struct clshm_part *part, struct file *file,
-		     void __user *argp)
+		     const struct clshm_reply *a, const char *data)
 {
 	struct clshm_ring *ring = &part->ring;
-	char data[CLSHM_HOSTNAME_MAX];
 	struct clshm_req *req;
-	struct clshm_reply a;
-	bool is_daemon;
 	int err;
 
-	/* Who asks comes before what is asked; checked again below. */
-	mutex_lock(&part->lock);
-	is_daemon = part->daemon == file;
-	mutex_unlock(&part->lock);
-	if (!is_daemon)
-		return -EPERM;
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
 	/* An answer carries a payload, an error an errno and nothing else. */
-	if (a.status ? (a.status > EHWPOISON || a.len) :
-		       (!a.len || a.len > sizeof(data)))
-		goto bad;
-	if (a.len && copy_from_user(data, u64_to_user_ptr(a.data), a.len))
-		return -EFAULT;
-	if (!a.status && !reply_name_ok(data, a.len))
-		goto bad;
+	if (a->status ? (a->status > EHWPOISON || a->len) :
+			(!a->len || a->len > CLSHM_HOSTNAME_MAX ||
+			 !reply_name_ok(data, a->len))) {
+		clshm_count(part, CLSHM_C_ERRORS, 1);
+		return -EINVAL;
+	}
 
 	mutex_lock(&part->lock);
 	err = -EPERM;
-	if (part->daemon != file)	/* it went away meanwhile */
+	if (part->daemon != file)
 		goto out_unlock;
 	err = -ENOENT;
 	spin_lock(&ring->lock);
 	list_for_each_entry(req, &ring->reqs, node) {
-		if (req->id != a.req)
+		if (req->id != a->req)
 			continue;
 		list_del_init(&req->node);
-		req->status = -(int)a.status;
-		req->len = a.len;
-		memcpy(req->data, data, a.len);
+		req->status = -(int)a->status;
+		req->len = a->len;
+		memcpy(req->data, data, a->len);
 		complete(&req->done);
 		err = 0;
 		break;
@@ -471,10 +508,6 @@ out_unlock:
 	if (!err)
 		clshm_count(part, CLSHM_C_REPLIES, 1);
 	return err;
-
-bad:
-	clshm_count(part, CLSHM_C_ERRORS, 1);
-	return -EINVAL;
 }
 
 /**
@@ -502,27 +535,37 @@ void clshm_ring_daemon_gone(struct clshm_part *part, struct file *file)
 	}
 	mutex_unlock(&part->lock);
 	if (pid)
-		pr_info("clshm: daemon pid %d went away\n", pid);
+		pr_info("daemon pid %d went away\n", pid);
 }
 
 /* ---------------------------------------------------------------------
  * Requests
  */
 
-int clshm_ring_gethostname(struct clshm_part *part, void __user *argp)
+/**
+ * clshm_ring_gethostname - the host name of partition @id
+ * @part: the local partition
+ * @id: the partition asked about (< CLSHM_MAX_PARTS)
+ * @name: out: CLSHM_HOSTNAME_MAX bytes; the name with its NUL
+ * @len: out: the name's length with the NUL
+ *
+ * Ours comes from our daemon (a request on the ring), another partition's
+ * from what its daemon or its slot told us.
+ *
+ * Return: 0, or -ENODEV, -ENOENT (@id not up), -ENOTCONN (no daemon, or
+ * no name known), -EAGAIN (ring full), -ETIMEDOUT, or an errno the daemon
+ * answered.  A signal restarts the call (or gives EINTR with a handler
+ * that does not restart).
+ */
+int clshm_ring_gethostname(struct clshm_part *part, u32 id, char *name,
+			   u32 *len)
 {
 	struct clshm_ring *ring = &part->ring;
-	struct clshm_hostname a;
 	struct clshm_req req;
 	struct clshm_msg msg;
 	unsigned long timeout;
 	long left;
 	int err;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (!a.len || a.part >= CLSHM_MAX_PARTS)
-		return -EINVAL;
 
 	INIT_LIST_HEAD(&req.node);
 	init_completion(&req.done);
@@ -530,24 +573,22 @@ int clshm_ring_gethostname(struct clshm_part *part, void __user *argp)
 	req.len = 0;
 
 	mutex_lock(&part->lock);
-	err = clshm_part_reachable(part, a.part);
+	err = clshm_part_reachable(part, id);
 	if (err)
 		goto out_unlock;
-	if (a.part != part->partid) {
+	if (id != part->partid) {
 		/* Another partition: the name its daemon or its slot gave. */
-		req.len = strscpy(req.data, part->fab->peers[a.part].hostname,
-				  sizeof(req.data)) + 1;
+		*len = strscpy(name, part->fab->peers[id].hostname,
+			       CLSHM_HOSTNAME_MAX) + 1;
 		mutex_unlock(&part->lock);
-		if (req.len <= 1)
-			return -ENOTCONN;
-		goto out_copy;
+		return *len <= 1 ? -ENOTCONN : 0;
 	}
 	err = -ENOTCONN;
 	if (!part->daemon)
 		goto out_unlock;
 	timeout = msecs_to_jiffies(part->timeout_ms);
 	msg_init(&msg, part, CLSHM_MSG_GETHOSTNAME, 0, NULL);
-	msg.part = a.part;
+	msg.part = id;
 	spin_lock(&ring->lock);
 	req.id = ring->next_req++;
 	msg.req = req.id;
@@ -564,18 +605,18 @@ out_unlock:
 	left = wait_for_completion_interruptible_timeout(&req.done, timeout);
 	spin_lock(&ring->lock);
 	if (!list_empty(&req.node)) {
-		/* Nobody answered: we are the last user of req. */
+		/*
+		 * Nobody answered: we are the last user of req.  A signal
+		 * restarts the whole request unless a handler runs that does
+		 * not restart (then EINTR), as for any slow system call.
+		 */
 		list_del_init(&req.node);
-		req.status = left ? -EINTR : -ETIMEDOUT;
+		req.status = left ? -ERESTARTSYS : -ETIMEDOUT;
 	}
 	spin_unlock(&ring->lock);
 	if (req.status)
 		return req.status;
-
-out_copy:
-	if (req.len > a.len)
-		return -ENAMETOOLONG;
-	if (copy_to_user(u64_to_user_ptr(a.name), req.data, req.len))
-		return -EFAULT;
+	memcpy(name, req.data, req.len);
+	*len = req.len;
 	return 0;
 }

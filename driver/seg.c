@@ -30,10 +30,23 @@
  * go; later faults make 64 KiB batches resident and map them.  So a
  * forced teardown always reaches every PTE and frees the memory at once.
  *
+ * Owners.  Nothing here knows where a segment's owner is: the
+ * operations on a key or shmid are chosen from struct clshm_owner_ops by
+ * the layer above, and this file is the local owner (clshm_local_owner).
+ * A proxy of another partition's segment (remote.c) uses the same
+ * structure, attach and fault code with the remote owner's table; the
+ * attach counting hooks of that table (attached, detached) are how its
+ * owner hears of it.  What an owned segment must tell the fabric side
+ * goes through part->xops.
+ *
  * Locking: part->lock protects the tables and all segment metadata;
- * seg->pages_lock the resident memory.  Order: mmap_lock -> part->lock ->
- * seg->pages_lock.  User memory is only touched with no lock held.
+ * seg->pages_lock the resident memory (see the table in clshm.h).  The
+ * functions named clshm_seg_* expect part->lock held (asserted); the
+ * local owner's operations take it themselves.  User memory is only
+ * touched with no lock held.
  */
+#define pr_fmt(fmt) "clshm: " fmt
+
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -48,25 +61,20 @@
 #include <linux/uaccess.h>
 
 #include "clshm.h"
-#include "fabric.h"
-
-/* At most this many entries per CLSHM_IOC_LIST call. */
-#define CLSHM_LIST_MAX	256
 
 static const struct vm_operations_struct clshm_vm_ops;
+static void seg_detached_owned(struct clshm_seg *seg);
 
 /* vm_private_data: the segment, bit 0 set until the attach's first fault. */
 #define CLSHM_VMA_FRESH	1UL
 
-struct clshm_seg *clshm_vma_seg(struct vm_area_struct *vma)
+static struct clshm_seg *vma_seg(struct vm_area_struct *vma)
 {
 	if (vma->vm_ops != &clshm_vm_ops)
 		return NULL;
 	return (void *)((unsigned long)READ_ONCE(vma->vm_private_data) &
 			~CLSHM_VMA_FRESH);
 }
-
-#define vma_seg clshm_vma_seg
 
 /*
  * Free a segment nothing maps any more.  The structure goes after an RCU
@@ -78,7 +86,7 @@ static void seg_free(struct clshm_seg *seg)
 	if (seg->bdata)
 		seg->backend->seg_free(seg);
 	mutex_destroy(&seg->pages_lock);
-	kfree(seg->rattach);
+	kfree(seg->x);
 	kfree_rcu(seg, rcu);
 }
 
@@ -154,8 +162,6 @@ bool clshm_seg_perm_ok(struct clshm_seg *seg, const struct clshm_who *who,
 	return who_capable(who, CLSHM_FAB_CAP_IPC_OWNER);
 }
 
-#define seg_perm_ok clshm_seg_perm_ok
-
 /* May the requester change or remove the segment (IPC_SET, IPC_RMID)? */
 static bool seg_may_change(struct clshm_seg *seg, const struct clshm_who *who)
 {
@@ -172,8 +178,6 @@ struct clshm_seg *clshm_seg_find(struct clshm_part *part, u32 shmid)
 		return NULL;
 	return xa_load(&part->segs, CLSHM_ID_SERIAL(shmid));
 }
-
-#define seg_find clshm_seg_find
 
 /* Attaches of an owned segment, summed over all partitions. */
 static u32 seg_nattch_total(struct clshm_seg *seg)
@@ -236,6 +240,8 @@ static int seg_get_file(struct clshm_seg *seg)
  * @shmid: the segment's shmid
  * @size: its size in bytes
  * @ops: the backend its memory comes from
+ * @owner: the operations of its owner (clshm_local_owner, or a remote
+ *         owner's for a proxy)
  *
  * Nothing is reserved yet: the caller sets what the backend needs and
  * calls ops->seg_init().  From here on, clshm_seg_put() frees it all.
@@ -243,7 +249,8 @@ static int seg_get_file(struct clshm_seg *seg)
  * Return: the segment or an ERR_PTR.
  */
 struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
-				  u64 size, const struct clshm_backend_ops *ops)
+				  u64 size, const struct clshm_backend_ops *ops,
+				  const struct clshm_owner_ops *owner)
 {
 	struct clshm_seg *seg;
 
@@ -252,10 +259,10 @@ struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 		return ERR_PTR(-ENOMEM);
 	seg->part = part;
 	seg->backend = ops;
+	seg->owner = owner;
 	seg->shmid = shmid;
 	seg->size = size;
 	seg->npages = (size >> PAGE_SHIFT) + !!(size & ~PAGE_MASK);
-	seg->engage_idx = -1;
 	seg->fault_batch = CLSHM_FAULT_BATCH;
 	mutex_init(&seg->pages_lock);
 	init_waitqueue_head(&seg->waitq);
@@ -293,7 +300,7 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 		return err == -EBUSY ? -ENOSPC : err;
 
 	seg = clshm_seg_alloc(part, CLSHM_ID_MAKE(part->partid, serial), size,
-			      part->backend);
+			      part->backend, &clshm_local_owner);
 	if (IS_ERR(seg)) {
 		err = PTR_ERR(seg);
 		goto err_erase_serial;
@@ -304,15 +311,6 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	seg->key = key;
 	seg->mode = mode & 0777;
 	seg->ctime = ktime_get_real_seconds();
-	if (part->fab) {
-		err = -ENOMEM;
-		seg->rattach = kcalloc(CLSHM_FAB_MAX_PARTS,
-				       sizeof(*seg->rattach),
-				       GFP_KERNEL_ACCOUNT);
-		if (!seg->rattach)
-			goto err_put_seg;
-	}
-
 	err = seg->backend->seg_init(seg);
 	if (err)
 		goto err_put_seg;
@@ -327,7 +325,8 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	part->nsegs++;
 	part->pages_reserved += npages;
 	part->max_serial = max(part->max_serial, serial);
-	clshm_remote_ids_publish(part);
+	if (part->xops)
+		part->xops->ids_changed(part);
 	clshm_count(part, CLSHM_C_SEGS_LIVE, 1);
 	clshm_count(part, CLSHM_C_SEGS_CREATED, 1);
 	clshm_ring_post(part, CLSHM_MSG_SEG_CREATE, 0, seg, size, seg->cpid);
@@ -347,7 +346,7 @@ err_erase_serial:
 }
 
 /* Take the segment out of the tables and give its memory back. */
-void clshm_seg_destroy(struct clshm_seg *seg)
+static void seg_destroy(struct clshm_seg *seg)
 {
 	struct clshm_part *part = seg->part;
 	unsigned long freed;
@@ -366,7 +365,7 @@ void clshm_seg_destroy(struct clshm_seg *seg)
 	mutex_lock(&seg->pages_lock);
 	seg->dead = true;
 	if (seg->rnattch)
-		clshm_remote_seg_killed(seg);
+		part->xops->seg_destroyed(seg);	/* set while others attach */
 	if (seg->nattch) {
 		/*
 		 * Forced.  Every attach with a PTE is linked in the rmap (see
@@ -398,7 +397,7 @@ static void seg_rmid(struct clshm_seg *seg)
 	}
 	seg->state |= CLSHM_SEG_DEST;
 	if (!seg_nattch_total(seg))
-		clshm_seg_destroy(seg);
+		seg_destroy(seg);
 }
 
 /**
@@ -406,14 +405,16 @@ static void seg_rmid(struct clshm_seg *seg)
  * @seg: the segment (part->lock held)
  *
  * Called when another partition's attach count of @seg dropped (it
- * detached, or it went down): a removed segment may now go.
+ * detached, or it went down): the detach is recorded (System V's
+ * shm_dtime; shm_lpid 0, as no pid of ours did it) and a removed segment
+ * may now go.
  */
 void clshm_seg_nattch_changed(struct clshm_seg *seg)
 {
 	lockdep_assert_held(&seg->part->lock);
-	if (!seg_nattch_total(seg) && seg->in_table &&
-	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID)))
-		seg_rmid(seg);
+	seg->dtime = ktime_get_real_seconds();
+	seg->lpid = 0;
+	seg_detached_owned(seg);
 }
 
 /**
@@ -434,14 +435,14 @@ int clshm_segs_clear(struct clshm_part *part, bool force)
 		if (!(seg->state & CLSHM_SEG_DEST))
 			n++;
 		if (force)
-			clshm_seg_destroy(seg);
+			seg_destroy(seg);
 		else
 			seg_rmid(seg);
 	}
 	return n;
 }
 
-/* Number of segments with at least one attach (part->lock held). */
+/* Owned segments with at least one attach anywhere (part->lock held). */
 u32 clshm_segs_attached(struct clshm_part *part)
 {
 	struct clshm_seg *seg;
@@ -451,7 +452,7 @@ u32 clshm_segs_attached(struct clshm_part *part)
 	lockdep_assert_held(&part->lock);
 	xa_for_each(&part->segs, idx, seg)
 		n += !!seg_nattch_total(seg);
-	return n + clshm_remote_proxies_attached(part);
+	return n;
 }
 
 /* ---------------------------------------------------------------------
@@ -467,8 +468,8 @@ static void clshm_vm_open(struct vm_area_struct *vma)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
-	if (seg->proxy)
-		clshm_remote_vm_changed(seg);
+	if (seg->owner->attached)
+		seg->owner->attached(seg);
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
@@ -489,16 +490,7 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 	 */
 	if (!(current->flags & PF_KTHREAD))
 		seg->lpid = task_tgid_vnr(current);
-	if (seg->proxy)
-		clshm_remote_vm_changed(seg);
-	else if (!seg_nattch_total(seg) && seg->in_table &&
-	    (seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID))) {
-		/* An explicit IPC_RMID was announced when it happened. */
-		if (!(seg->state & CLSHM_SEG_DEST))
-			clshm_ring_post(part, CLSHM_MSG_SEG_RMID,
-					CLSHM_RMID_AUTO, seg, seg->lpid, 0);
-		seg_rmid(seg);
-	}
+	seg->owner->detached(seg);
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, -1);
 	clshm_count(part, CLSHM_C_DETACH_TOTAL, 1);
@@ -596,69 +588,9 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	return 0;
 }
 
-/**
- * clshm_shm_mmap - attach a segment
- * @file: an open shm device
- * @vma: offset = shmid pages, length = the segment's size, MAP_SHARED
- *
- * Checks like shmat(2), then turns the VMA into an attach of the segment;
- * its first fault maps every page the segment holds (see "Mapping").  A
- * segment of another partition is attached through remote.c.
- */
-int clshm_shm_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct clshm_part *part = file->private_data;
-	unsigned long len = vma->vm_end - vma->vm_start;
-	struct clshm_who who;
-	struct clshm_seg *seg;
-	u32 want = 0444;
-	int err;
-
-	/* VM_MAYSHARE: an O_RDONLY file gives a shared VMA without VM_SHARED. */
-	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff > U32_MAX)
-		return -EINVAL;
-	if (vma->vm_flags & VM_WRITE)
-		want |= 0222;
-	/* As shmat(2): exec permission only when asked for, not implied. */
-	if ((vma->vm_flags & VM_EXEC) &&
-	    !(current->personality & READ_IMPLIES_EXEC))
-		want |= 0111;
-	clshm_who_current(&who, part);
-
-	mutex_lock(&part->lock);
-	err = -ENODEV;
-	if (part->state != CLSHM_STATE_UP)
-		goto out_unlock;
-	if (CLSHM_ID_PART(vma->vm_pgoff) != part->partid) {
-		mutex_unlock(&part->lock);
-		return clshm_remote_mmap(part, vma, want);
-	}
-	err = -EINVAL;
-	seg = seg_find(part, vma->vm_pgoff);
-	if (!seg)
-		goto out_unlock;
-	err = -EIDRM;
-	if (seg->state & CLSHM_SEG_DEST)
-		goto out_unlock;
-	err = -EINVAL;
-	if (len != seg->npages << PAGE_SHIFT)
-		goto out_unlock;
-	err = -EACCES;
-	if (!seg_perm_ok(seg, &who, want))
-		goto out_unlock;
-	err = clshm_seg_attach_vma(seg, vma);
-out_unlock:
-	mutex_unlock(&part->lock);
-	return err;
-}
-
 /* ---------------------------------------------------------------------
- * ioctls of the shm device
- */
-
-/*
- * The System V operations on an owned segment, for a local process or for
- * a request from another partition (remote.c).  part->lock held.
+ * The System V operations on an owned segment, for a local process or
+ * for a request from another partition (remote.c): part->lock held
  */
 
 /**
@@ -669,20 +601,22 @@ out_unlock:
  * @size: size in bytes, 0 for a plain lookup
  * @flags: CLSHM_GET_* and mode bits
  * @shmid: out: the segment
+ * @created: out: whether this call created it
  *
  * Return: 0 or a negative errno, as CLSHM_IOC_SHMGET documents.
  */
 int clshm_seg_get(struct clshm_part *part, const struct clshm_who *who,
-		  u32 key, u64 size, u32 flags, u32 *shmid)
+		  u32 key, u64 size, u32 flags, u32 *shmid, bool *created)
 {
 	struct clshm_seg *seg;
 	u32 serial;
 
 	lockdep_assert_held(&part->lock);
+	*created = false;
 	if (part->state != CLSHM_STATE_UP)
 		return -ENODEV;
 	if (!key)
-		return seg_create(part, who, 0, size, flags, shmid);
+		goto create;
 	if (CLSHM_ID_PART(key) != part->partid)
 		return -ENOENT;
 	seg = xa_load(&part->keys, key);
@@ -695,47 +629,27 @@ int clshm_seg_get(struct clshm_part *part, const struct clshm_who *who,
 		if ((flags & CLSHM_GET_CREAT) ||
 		    (size && !(serial & CLSHM_KEY_PATH_BIT) && serial &&
 		     serial < part->mint_next))
-			return seg_create(part, who, key, size, flags, shmid);
+			goto create;
 		return -ENOENT;
 	}
 	if ((flags & CLSHM_GET_CREAT) && (flags & CLSHM_GET_EXCL))
 		return -EEXIST;
-	if (!seg_perm_ok(seg, who, flags & CLSHM_GET_MODE_MASK))
+	if (!clshm_seg_perm_ok(seg, who, flags & CLSHM_GET_MODE_MASK))
 		return -EACCES;
 	if (size > seg->size)
 		return -EINVAL;
 	*shmid = seg->shmid;
 	return 0;
+
+create:
+	*created = true;
+	return seg_create(part, who, key, size, flags, shmid);
 }
 
-static int clshm_ioc_shmget(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_shmget a;
-	struct clshm_who who;
-	u32 owner;
-	int err;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.pad || (a.flags & ~CLSHM_GET_FLAGS_ALL))
-		return -EINVAL;
-	clshm_who_current(&who, part);
-
-	mutex_lock(&part->lock);
-	/* IPC_PRIVATE is always local; other keys name their owner. */
-	owner = a.key ? CLSHM_ID_PART(a.key) : part->partid;
-	err = clshm_part_reachable(part, owner);
-	if (!err && owner == part->partid)
-		err = clshm_seg_get(part, &who, a.key, a.size, a.flags,
-				    &a.shmid);
-	mutex_unlock(&part->lock);
-	if (!err && owner != part->partid)
-		err = clshm_remote_get(part, a.key, a.size, a.flags, &a.shmid);
-	if (err)
-		return err;
-	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
-}
-
+/*
+ * What IPC_STAT shows of an owned segment (part->lock held), with ids as
+ * the calling process's namespace sees them.
+ */
 static void seg_fill_ds(struct clshm_seg *seg, struct clshm_ds *ds)
 {
 	struct user_namespace *ns = current_user_ns();
@@ -762,12 +676,12 @@ static void seg_fill_ds(struct clshm_seg *seg, struct clshm_ds *ds)
 	ds->owner_part = CLSHM_ID_PART(seg->shmid);
 }
 
-/* Why an owned shmid was not found: no such shmid, or not started. */
+/* An owned segment by shmid, or why there is none (part->lock held). */
 static int seg_lookup(struct clshm_part *part, u32 shmid,
 		      struct clshm_seg **segp)
 {
 	lockdep_assert_held(&part->lock);
-	*segp = seg_find(part, shmid);
+	*segp = clshm_seg_find(part, shmid);
 	if (*segp)
 		return 0;
 	return seg_find_err(part);
@@ -782,50 +696,10 @@ int clshm_seg_stat(struct clshm_part *part, const struct clshm_who *who,
 	err = seg_lookup(part, shmid, &seg);
 	if (err)
 		return err;
-	if (!seg_perm_ok(seg, who, 0444))
+	if (!clshm_seg_perm_ok(seg, who, 0444))
 		return -EACCES;
 	seg_fill_ds(seg, ds);
 	return 0;
-}
-
-/*
- * Route an operation on @shmid: 1 if it goes to another partition, 0 if
- * it is ours, or a negative errno (part->lock held).
- */
-static int shmid_route(struct clshm_part *part, u32 shmid)
-{
-	u32 owner = CLSHM_ID_PART(shmid);
-
-	lockdep_assert_held(&part->lock);
-	if (part->state != CLSHM_STATE_UP || owner == part->partid)
-		return 0;	/* seg_lookup() gives the errno */
-	if (!part->fab || owner >= CLSHM_FAB_MAX_PARTS)
-		return -EINVAL;
-	return clshm_part_reachable(part, owner) ? -EINVAL : 1;
-}
-
-static int clshm_ioc_stat(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_stat a;
-	struct clshm_who who;
-	int err;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.pad)
-		return -EINVAL;
-	clshm_who_current(&who, part);
-
-	mutex_lock(&part->lock);
-	err = shmid_route(part, a.shmid);
-	if (!err)
-		err = clshm_seg_stat(part, &who, a.shmid, &a.ds);
-	mutex_unlock(&part->lock);
-	if (err == 1)
-		err = clshm_remote_stat(part, a.shmid, &a.ds);
-	if (err)
-		return err;
-	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
 /* An owned segment @who may change or remove (IPC_SET, IPC_RMID). */
@@ -856,33 +730,11 @@ int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
 	return 0;
 }
 
-static int clshm_ioc_set(struct clshm_part *part, void __user *argp)
-{
-	struct user_namespace *ns = current_user_ns();
-	struct clshm_set a;
-	struct clshm_who who;
-	kuid_t uid;
-	kgid_t gid;
-	int err;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	uid = make_kuid(ns, a.uid);
-	gid = make_kgid(ns, a.gid);
-	if ((a.mode & ~0777u) || !uid_valid(uid) || !gid_valid(gid))
-		return -EINVAL;
-	clshm_who_current(&who, part);
-
-	mutex_lock(&part->lock);
-	err = shmid_route(part, a.shmid);
-	if (!err)
-		err = clshm_seg_set(part, &who, a.shmid, uid, gid, a.mode);
-	mutex_unlock(&part->lock);
-	if (err == 1)
-		err = clshm_remote_set(part, a.shmid, uid, gid, a.mode);
-	return err;
-}
-
+/*
+ * IPC_RMID, or IPC_AUTORMID (CLSHM_RMID_AUTO).  The daemon hears of a
+ * removal once, when the key goes: an IPC_AUTORMID of an attached segment
+ * is announced at its last detach (seg_detached_owned()).
+ */
 int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 		   u32 shmid, u32 flags)
 {
@@ -892,64 +744,13 @@ int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 	err = seg_lookup_owner(part, who, shmid, &seg);
 	if (err)
 		return err;
-	clshm_ring_post(part, CLSHM_MSG_SEG_RMID, flags, seg, who->pid, 0);
-	if ((flags & CLSHM_RMID_AUTO) && seg_nattch_total(seg))
+	if ((flags & CLSHM_RMID_AUTO) && seg_nattch_total(seg)) {
 		seg->state |= CLSHM_SEG_AUTORMID;
-	else
-		seg_rmid(seg);
-	return 0;
-}
-
-static int clshm_ioc_rmid(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_rmid a;
-	struct clshm_who who;
-	int err;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.flags & ~CLSHM_RMID_FLAGS_ALL)
-		return -EINVAL;
-	clshm_who_current(&who, part);
-
-	mutex_lock(&part->lock);
-	err = shmid_route(part, a.shmid);
-	if (!err)
-		err = clshm_seg_rmid(part, &who, a.shmid, a.flags);
-	mutex_unlock(&part->lock);
-	if (err == 1)
-		err = clshm_remote_rmid(part, a.shmid, a.flags);
-	return err;
-}
-
-static int clshm_ioc_shmdt(void __user *argp)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	struct clshm_shmdt a;
-	unsigned long addr, len;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.addr & ~PAGE_MASK || a.addr >= TASK_SIZE)
-		return -EINVAL;
-	addr = a.addr;
-
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, addr);
-	if (!vma || vma->vm_start != addr || vma->vm_ops != &clshm_vm_ops) {
-		mmap_read_unlock(mm);
-		return -EINVAL;
+		return 0;
 	}
-	len = vma->vm_end - vma->vm_start;
-	mmap_read_unlock(mm);
-	/*
-	 * vm_munmap() takes mmap_lock for writing itself; do_munmap() is not
-	 * exported.  Only the caller's own threads could change this range
-	 * in between, as with any munmap(2) racing an mmap(2).
-	 */
-	return vm_munmap(addr, len);
+	clshm_ring_post_who(part, CLSHM_MSG_SEG_RMID, flags, seg, who);
+	seg_rmid(seg);
+	return 0;
 }
 
 /* Mint a key of this partition (part->lock held). */
@@ -961,212 +762,218 @@ int clshm_seg_mintkey(struct clshm_part *part, u32 *key)
 	if (part->mint_next >= CLSHM_KEY_PATH_BIT)
 		return -ENOSPC;
 	*key = CLSHM_ID_MAKE(part->partid, part->mint_next++);
-	clshm_remote_ids_publish(part);
+	if (part->xops)
+		part->xops->ids_changed(part);
 	return 0;
 }
 
-static int clshm_ioc_mintkey(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_mintkey a;
-	int err;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.part >= CLSHM_MAX_PARTS)
-		return -EINVAL;
-
-	mutex_lock(&part->lock);
-	err = clshm_part_reachable(part, a.part);
-	if (!err && a.part == part->partid)
-		err = clshm_seg_mintkey(part, &a.key);
-	mutex_unlock(&part->lock);
-	if (!err && a.part != part->partid)
-		err = clshm_remote_mintkey(part, a.part, &a.key);
-	if (err)
-		return err;
-	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
-}
-
-long clshm_shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct clshm_part *part = file->private_data;
-	void __user *argp = (void __user *)arg;
-
-	switch (cmd) {
-	case CLSHM_IOC_SHMGET:
-		return clshm_ioc_shmget(part, argp);
-	case CLSHM_IOC_STAT:
-		return clshm_ioc_stat(part, argp);
-	case CLSHM_IOC_SET:
-		return clshm_ioc_set(part, argp);
-	case CLSHM_IOC_RMID:
-		return clshm_ioc_rmid(part, argp);
-	case CLSHM_IOC_SHMDT:
-		return clshm_ioc_shmdt(argp);
-	case CLSHM_IOC_MINTKEY:
-		return clshm_ioc_mintkey(part, argp);
-	case CLSHM_IOC_GETHOSTNAME:
-		return clshm_ring_gethostname(part, argp);
-	case CLSHM_IOC_WAIT:
-		return clshm_ioc_wait(part, argp);
-	case CLSHM_IOC_WAKE:
-		return clshm_ioc_wake(part, argp);
-	default:
-		return clshm_common_ioctl(part, cmd, argp);
-	}
-}
-
-/* ---------------------------------------------------------------------
- * ioctls of both devices
+/**
+ * clshm_segs_list - IPC_INFO-style listing of owned segments
+ * @part: the local partition
+ * @start: first shmid serial to report
+ * @ds: room for @max entries
+ * @max: at most this many
+ * @next: out: the serial to continue from, 0 at the end
+ *
+ * Return: entries filled.
  */
-
-static int clshm_ioc_version(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_version v = {
-		.major = CLSHM_ABI_MAJOR,
-		.minor = CLSHM_ABI_MINOR,
-		.ring_version = CLSHM_RING_VERSION,
-	};
-
-	mutex_lock(&part->lock);
-	v.partid = part->partid;
-	mutex_unlock(&part->lock);
-	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
-}
-
-static int clshm_ioc_info(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_info a = { .page_size = PAGE_SIZE };
-
-	mutex_lock(&part->lock);
-	a.maxpgs = part->maxpgs;
-	a.pages_reserved = part->pages_reserved;
-	/* Pinned pages are the segments' plus the ring's. */
-	a.pages_resident = atomic64_read(&part->counters[CLSHM_C_PAGES_PINNED]) -
-			   part->ring.npages;
-	a.maxsegs = part->maxsegs;
-	a.segs = part->nsegs;
-	a.maxdpgs = part->maxdpgs;
-	a.timeout_ms = part->timeout_ms;
-	a.partid = part->partid;
-	a.state = part->state;
-	a.max_serial = part->max_serial;
-	mutex_unlock(&part->lock);
-	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
-}
-
-static int clshm_ioc_counters(struct clshm_part *part, void __user *argp)
-{
-	struct clshm_counters c;
-	__u64 *out = (__u64 *)&c;
-	int i;
-
-	BUILD_BUG_ON(sizeof(c) != CLSHM_NR_COUNTERS * sizeof(__u64));
-	for (i = 0; i < CLSHM_NR_COUNTERS; i++)
-		out[i] = atomic64_read(&part->counters[i]);
-	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
-}
-
-static int clshm_ioc_list(struct clshm_part *part, void __user *argp)
+int clshm_segs_list(struct clshm_part *part, u32 start, struct clshm_ds *ds,
+		    u32 max, u32 *next)
 {
 	struct clshm_seg *seg;
-	struct clshm_list a;
-	struct clshm_ds *ds;
 	unsigned long idx;
 	u32 n = 0;
-	int err = 0;
 
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.pad)
-		return -EINVAL;
-	a.count = min_t(u32, a.count, CLSHM_LIST_MAX);
-	ds = kvcalloc(max_t(u32, a.count, 1), sizeof(*ds), GFP_KERNEL);
-	if (!ds)
-		return -ENOMEM;
-
-	a.next = 0;
+	*next = 0;
 	mutex_lock(&part->lock);
-	xa_for_each_start(&part->segs, idx, seg, max_t(u32, a.start, 1)) {
-		if (n == a.count) {
-			a.next = idx;
+	xa_for_each_start(&part->segs, idx, seg, max_t(u32, start, 1)) {
+		if (n == max) {
+			*next = idx;
 			break;
 		}
 		seg_fill_ds(seg, &ds[n++]);
 	}
 	mutex_unlock(&part->lock);
+	return n;
+}
 
-	a.count = n;
-	if (n && copy_to_user(u64_to_user_ptr(a.buf), ds, n * sizeof(*ds)))
-		err = -EFAULT;
-	else if (copy_to_user(argp, &a, sizeof(a)))
-		err = -EFAULT;
-	kvfree(ds);
+/* ---------------------------------------------------------------------
+ * The local owner: the operations above for processes of this kernel
+ */
+
+static int local_get(struct clshm_part *part, const struct clshm_who *who,
+		     u32 key, u64 size, u32 flags, u32 *shmid, bool *created)
+{
+	int err;
+
+	mutex_lock(&part->lock);
+	err = clshm_seg_get(part, who, key, size, flags, shmid, created);
+	mutex_unlock(&part->lock);
 	return err;
 }
 
-static int clshm_ioc_partlist(struct clshm_part *part, void __user *argp)
+static int local_stat(struct clshm_part *part, const struct clshm_who *who,
+		      u32 shmid, struct clshm_ds *ds)
 {
-	struct clshm_part_info *info;
-	struct clshm_partlist a;
-	u32 i, n = 0;
 	int err;
 
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.pad)
-		return -EINVAL;
-	info = kcalloc(CLSHM_FAB_MAX_PARTS + 1, sizeof(*info), GFP_KERNEL);
-	if (!info)
-		return -ENOMEM;
+	mutex_lock(&part->lock);
+	err = clshm_seg_stat(part, who, shmid, ds);
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+static int local_set(struct clshm_part *part, const struct clshm_who *who,
+		     u32 shmid, kuid_t uid, kgid_t gid, u32 mode)
+{
+	int err;
+
+	mutex_lock(&part->lock);
+	err = clshm_seg_set(part, who, shmid, uid, gid, mode);
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+static int local_rmid(struct clshm_part *part, const struct clshm_who *who,
+		      u32 shmid, u32 flags)
+{
+	int err;
+
+	mutex_lock(&part->lock);
+	err = clshm_seg_rmid(part, who, shmid, flags);
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+static int local_mintkey(struct clshm_part *part, const struct clshm_who *who,
+			 u32 owner, u32 *key)
+{
+	int err;
+
+	mutex_lock(&part->lock);
+	err = clshm_seg_mintkey(part, key);
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+/*
+ * Attach an owned segment: checks like shmat(2), then the VMA becomes an
+ * attach; its first fault maps every page the segment holds.
+ */
+static int local_attach(struct clshm_part *part, const struct clshm_who *who,
+			struct vm_area_struct *vma, u32 want)
+{
+	unsigned long len = vma->vm_end - vma->vm_start;
+	struct clshm_seg *seg;
+	int err;
 
 	mutex_lock(&part->lock);
 	err = -ENODEV;
-	if (part->state == CLSHM_STATE_UP) {
-		info[n].id = part->partid;
-		info[n].state = CLSHM_PART_UP;
-		info[n++].incarnation = part->incarnation;
-		for (i = 0; part->fab && i < part->fab->nparts; i++) {
-			struct clshm_fab_peer *peer = &part->fab->peers[i];
-
-			if (i == part->partid || peer->state == CLSHM_PART_DOWN)
-				continue;
-			info[n].id = i;
-			info[n].state = peer->state;
-			info[n++].incarnation = peer->incarnation;
-		}
-		a.local = part->partid;
-		err = 0;
-	}
+	if (part->state != CLSHM_STATE_UP)
+		goto out_unlock;
+	err = -EINVAL;
+	seg = clshm_seg_find(part, vma->vm_pgoff);
+	if (!seg)
+		goto out_unlock;
+	err = -EIDRM;
+	if (seg->state & CLSHM_SEG_DEST)
+		goto out_unlock;
+	err = -EINVAL;
+	if (len != seg->npages << PAGE_SHIFT)
+		goto out_unlock;
+	err = -EACCES;
+	if (!clshm_seg_perm_ok(seg, who, want))
+		goto out_unlock;
+	err = clshm_seg_attach_vma(seg, vma);
+out_unlock:
 	mutex_unlock(&part->lock);
-	a.count = n;
-	if (!err && a.max &&
-	    copy_to_user(u64_to_user_ptr(a.buf), info,
-			 min(a.max, n) * sizeof(*info)))
-		err = -EFAULT;
-	kfree(info);
-	if (err)
-		return err;
-	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+	return err;
 }
 
-long clshm_common_ioctl(struct clshm_part *part, unsigned int cmd,
-			void __user *argp)
+/*
+ * An owned segment lost an attach here or elsewhere (part->lock held): a
+ * removed segment goes with its last attach, and an IPC_AUTORMID one is
+ * removed then (and announced: its RMID names the last detacher).
+ */
+static void seg_detached_owned(struct clshm_seg *seg)
 {
-	switch (cmd) {
-	case CLSHM_IOC_VERSION:
-		return clshm_ioc_version(part, argp);
-	case CLSHM_IOC_INFO:
-		return clshm_ioc_info(part, argp);
-	case CLSHM_IOC_COUNTERS:
-		return clshm_ioc_counters(part, argp);
-	case CLSHM_IOC_LIST:
-		return clshm_ioc_list(part, argp);
-	case CLSHM_IOC_PARTLIST:
-		return clshm_ioc_partlist(part, argp);
-	case CLSHM_IOC_FABINFO:
-		return clshm_fab_info(part, argp);
-	default:
-		return -ENOTTY;
+	lockdep_assert_held(&seg->part->lock);
+	if (seg_nattch_total(seg) || !seg->in_table ||
+	    !(seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID)))
+		return;
+	if (!(seg->state & CLSHM_SEG_DEST))
+		clshm_ring_post(seg->part, CLSHM_MSG_SEG_RMID, CLSHM_RMID_AUTO,
+				seg, seg->lpid, seg->part->partid);
+	seg_rmid(seg);
+}
+
+const struct clshm_owner_ops clshm_local_owner = {
+	.get = local_get,
+	.stat = local_stat,
+	.set = local_set,
+	.rmid = local_rmid,
+	.attach = local_attach,
+	.mintkey = local_mintkey,
+	.detached = seg_detached_owned,
+};
+
+/* ---------------------------------------------------------------------
+ * Finding an attach from an address (detach, wait and wake)
+ */
+
+/**
+ * clshm_seg_detach - shmdt(2): unmap the attach that starts at @addr
+ * @addr: page aligned, below TASK_SIZE
+ *
+ * Return: 0, -EINVAL if no attach starts there, -EINTR.
+ */
+int clshm_seg_detach(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long len;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	if (!vma || vma->vm_start != addr || vma->vm_ops != &clshm_vm_ops) {
+		mmap_read_unlock(mm);
+		return -EINVAL;
 	}
+	len = vma->vm_end - vma->vm_start;
+	mmap_read_unlock(mm);
+	/*
+	 * vm_munmap() takes mmap_lock for writing itself, and no kernel
+	 * clshm builds for exports a munmap that runs under it.  Only the
+	 * caller's own threads could change this range in between, as with
+	 * any munmap(2) racing an mmap(2) in one process.
+	 */
+	return vm_munmap(addr, len);
+}
+
+/**
+ * clshm_seg_at - the segment attached at @addr in the caller's mm
+ * @addr: an address inside an attach
+ * @end: out: the attach's end address
+ *
+ * Return: the segment with a reference on its mapping file (fput() it),
+ * ERR_PTR(-EINVAL) if @addr is in no attach, or ERR_PTR(-EINTR).
+ */
+struct clshm_seg *clshm_seg_at(unsigned long addr, unsigned long *end)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct clshm_seg *seg = NULL;
+
+	if (mmap_read_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	vma = vma_lookup(mm, addr);
+	if (vma)
+		seg = vma_seg(vma);
+	if (seg) {
+		get_file(seg->file);
+		*end = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return seg ?: ERR_PTR(-EINVAL);
 }
