@@ -35,8 +35,8 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -D_GNU_SOURCE -I$(TOP)/include -I$(TOP)/include/uapi
 export CC USER_CFLAGS TOP
 
-.PHONY: all module lib daemon ctl examples selftests install install-module \
-	clean check demo deps bench-smoke bench
+.PHONY: all module lib common daemon ctl examples selftests install \
+	install-module clean check demo deps bench-smoke bench
 
 all: module lib daemon ctl examples
 
@@ -50,16 +50,22 @@ module:
 lib:
 	$(MAKE) -C lib
 
-daemon: lib
+# The internal helpers of clshm's own programs (common/libclshm-common.a):
+# built once here before the directories that link it, so that their own
+# calls of "make -C ../common" find it done even with make -j.
+common:
+	$(MAKE) -C common
+
+daemon: lib common
 	$(MAKE) -C daemon
 
-ctl: lib
+ctl: lib common
 	$(MAKE) -C ctl
 
 examples: lib
 	$(MAKE) -C examples
 
-selftests: lib
+selftests: lib common
 	$(MAKE) -C selftests
 
 install: lib daemon ctl
@@ -70,13 +76,13 @@ install: lib daemon ctl
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
 
-bench-smoke: deps lib
+bench-smoke: deps lib common
 	$(MAKE) -C bench
 	$(MAKE) vm-build VM_KERNELS=stock
 	vm/run --copy bench/smoke -- smoke
 
 # BENCH_ARGS: bench/run options, e.g. --quick, --row 2, --suite all.
-bench: deps lib
+bench: deps lib common
 	$(MAKE) -C bench
 	$(MAKE) vm-build VM_KERNELS=stock
 	bash bench/run $(BENCH_ARGS)
@@ -89,6 +95,7 @@ clean:
 	$(MAKE) -C ctl clean
 	$(MAKE) -C examples clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C common clean
 	rm -rf build
 
 # The VM harness: deps, check, demo and the guest runner live in vm/.

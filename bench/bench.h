@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "clshm-common.h"
+
 #define KiB		(1024UL)
 #define MiB		(1024UL * 1024)
 #define PAGE		4096UL
@@ -72,8 +74,7 @@ int seg_rm(struct seg *s);
 #define NOALIAS_OFF	(37 * PAGE)
 char *noalias(char *area, const void *peer);
 
-/* Time and counts. */
-double now_ns(void);
+/* Time (now_ns() is common/'s) and counts. */
 long minflt(void);
 void pin_cpu(int cpu);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -185,14 +185,6 @@ char *noalias(char *area, const void *peer)
 	return area + (NOALIAS_OFF + NOALIAS_SPAN - d) % NOALIAS_SPAN;
 }
 
-double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
 long minflt(void)
 {
 	struct rusage r;

@@ -31,7 +31,6 @@
  * makes one per run).  A guest whose clshm-bench fails marks it there, so
  * the other stops waiting.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -50,7 +49,6 @@
 
 #include "bench.h"
 
-#define PCI_DIR		"/sys/bus/pci/devices"
 #define SYNC_OFF	3200	/* the benchmarks' part of the header page */
 #define B_OPS		16	/* operations per timed batch (row 8) */
 #define WAIT_MS		600000	/* longest wait for the other guest */
@@ -108,59 +106,15 @@ static void check_peer(void)
 	}
 }
 
-/* Read a hex sysfs attribute of PCI device @dev: 0 and the value, or -1. */
-static int pci_attr(const char *dev, const char *attr, unsigned long *v)
-{
-	char path[300], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PCI_DIR "/%s/%s", dev, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	*v = strtoul(buf, NULL, 16);
-	return 0;
-}
-
 /* Map the header page of the ivshmem device (1af4:1110). */
 static void map_sync(void)
 {
-	struct dirent *d;
-	char path[300];
-	DIR *dir = opendir(PCI_DIR);
-	void *p = NULL;
-	int fd;
+	void *p = ivshmem_map(NULL, 0, 4096);
 
-	if (!dir)
-		die("opendir " PCI_DIR);
-	while ((d = readdir(dir))) {
-		unsigned long ven, dev;
-
-		if (d->d_name[0] == '.' || pci_attr(d->d_name, "vendor", &ven) ||
-		    pci_attr(d->d_name, "device", &dev) || ven != 0x1af4 ||
-		    dev != 0x1110)
-			continue;
-		snprintf(path, sizeof(path), PCI_DIR "/%s/resource2", d->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			die("open %s", path);
-		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		close(fd);
-		if (p == MAP_FAILED)
-			die("mmap %s", path);
-		break;
-	}
-	closedir(dir);
-	if (!p) {
-		errno = ENODEV;
-		die("no ivshmem device (run under vm/run --guests 2)");
-	}
+	if (!p)
+		die(errno == ENODEV ?
+		    "no ivshmem device (run under vm/run --guests 2)" :
+		    "mapping the fabric's header page (BAR2 of the ivshmem device)");
 	sy = (volatile struct bsync *)((char *)p + SYNC_OFF);
 }
 

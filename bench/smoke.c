@@ -27,19 +27,13 @@
 #include <unistd.h>
 #include <xp_shm.h>
 
+#include "clshm-common.h"
+
 #define REPS	15
 
 enum { SYSV, CLSHM, NKINDS };
 
 static const char *const kind_name[NKINDS] = { "sysv", "clshm" };
-
-static double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e9 + t.tv_nsec;
-}
 
 static long minflt(void)
 {

@@ -355,7 +355,7 @@ static int cmd_limit(struct ctx *c, const struct command *cmd, int argc,
 	if (ret >= 0)
 		return ret;
 	if (optind < argc) {
-		err = cu_parse_u64(argv[optind], l->max, &v);
+		err = parse_u64(argv[optind], l->max, &v);
 		if (err == -EINVAL) {
 			errmsg("%s: '%s' is not a number", l->name,
 			       argv[optind]);

@@ -19,6 +19,11 @@
  * the registration, and its error message reaches the terminal.  With
  * --foreground (systemd: ExecStart=clshmctl startup -f) it stays attached
  * and tells systemd when it is ready (sd_notify protocol, no library).
+ *
+ * Calls go one way: clshmd.c -> ring.c -> peers.c -> log.c (and
+ * common/).  This file is the top: it calls ring.c, peers.c and log.c,
+ * and nothing calls it.  News comes back up only as return values
+ * (ring_drain() says when to exit, peers_timeout() when to wake up).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +31,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,68 +45,8 @@
 #include "clshmd.h"
 #include "clshm-util.h"
 
-/* ------------------------------------------------------------------ */
-/* Logging */
-
-static struct {
-	bool to_syslog;
-	bool to_stderr;
-	bool debug;
-	bool journal;		/* stderr is systemd's journal: "<N>" prefixes */
-	int stderr_max;		/* least urgent priority for stderr */
-} lg = { .to_stderr = true, .stderr_max = LOG_DEBUG };
-
-static void __attribute__((format(printf, 2, 0)))
-vlog(int prio, const char *fmt, va_list ap)
-{
-	char buf[1024];
-	const char *what = "";
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (lg.to_syslog)
-		syslog(prio, "%s", buf);
-	if (!lg.to_stderr || prio > lg.stderr_max)
-		return;
-	if (lg.journal) {
-		fprintf(stderr, "<%d>%s\n", prio, buf);
-		return;
-	}
-	if (prio <= LOG_ERR)
-		what = "error: ";
-	else if (prio == LOG_WARNING)
-		what = "warning: ";
-	fprintf(stderr, "clshmd: %s%s\n", what, buf);
-}
-
-void logmsg(int prio, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	if (prio == LOG_DEBUG && !lg.debug)
-		return;
-	va_start(ap, fmt);
-	vlog(prio, fmt, ap);
-	va_end(ap);
-	errno = saved;
-}
-
-static bool dump_to_stdout;
-
-void dumpline(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (dump_to_stdout) {
-		vprintf(fmt, ap);
-		putchar('\n');
-		fflush(stdout);
-	} else {
-		vlog(LOG_INFO, fmt, ap);
-	}
-	va_end(ap);
-}
+/* Where log lines go: changed as the daemon starts, then log_set(). */
+static struct log_cfg lg = { .to_stderr = true, .stderr_max = LOG_DEBUG };
 
 /* ------------------------------------------------------------------ */
 /* systemd readiness (the sd_notify datagram protocol) */
@@ -538,7 +482,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind < argc) {
-		if (cu_parse_u64(argv[optind], CLSHM_MAX_PARTS - 1, &inst)) {
+		if (parse_u64(argv[optind], CLSHM_MAX_PARTS - 1, &inst)) {
 			fprintf(stderr, "clshmd: bad PARTITION '%s': give the clshm instance number, 0\n",
 				argv[optind]);
 			return EXIT_USAGE;
@@ -568,7 +512,8 @@ int main(int argc, char **argv)
 	if (!d.foreground && logto == 's')
 		lg.stderr_max = LOG_WARNING;
 	lg.journal = logto == 'e' && getenv("JOURNAL_STREAM");
-	dump_to_stdout = d.foreground;
+	lg.dump_to_stdout = d.foreground;
+	log_set(&lg);
 
 	if (!d.foreground)
 		ready_fd = daemonize();
@@ -586,6 +531,7 @@ int main(int argc, char **argv)
 
 	lg.to_stderr = logto == 'e';
 	lg.stderr_max = LOG_DEBUG;
+	log_set(&lg);
 	if (!d.foreground) {
 		detach_stdio();
 		report(&ready_fd, EXIT_OK);

@@ -2,11 +2,20 @@
 /*
  * clshmd.h - internals of the clshm daemon
  *
- * clshmd.c: options, logging, daemonizing, registration and the event
- * loop.  ring.c: the ring, the messages, the segment table and the state
- * dump.  peers.c: the other partitions of the fabric, the hello between
- * daemons and its retries.  One struct clshmd holds all of the daemon's
- * state; the daemon is single-threaded, so nothing in it needs a lock.
+ * clshmd.c: options, daemonizing, registration and the event loop.
+ * ring.c: the ring, the messages, the segment table and the state dump.
+ * peers.c: the other partitions of the fabric, the hello between daemons
+ * and its retries.  log.c: where log and dump lines go.  One struct
+ * clshmd holds all of the daemon's state; the daemon is single-threaded,
+ * so nothing in it needs a lock.
+ *
+ * Calls go one way, down this list, never up or back:
+ *
+ *   clshmd.c -> ring.c -> peers.c -> log.c -> common/libclshm-common.a
+ *
+ * (clshmd.c also calls peers.c and log.c directly.)  What a lower file
+ * has to tell a higher one comes back as a return value.
+ * Documentation/architecture.md ("User space layers") says how to check.
  */
 #ifndef CLSHMD_H
 #define CLSHMD_H
@@ -93,7 +102,16 @@ struct clshmd {
 	__u64 hellos_refused;
 };
 
-/* Logging (clshmd.c). */
+/* Logging (log.c): where lines go, as clshmd.c's options say. */
+struct log_cfg {
+	bool to_syslog;
+	bool to_stderr;
+	bool debug;		/* LOG_DEBUG lines too */
+	bool journal;		/* stderr is systemd's journal: "<N>" prefixes */
+	int stderr_max;		/* least urgent priority for stderr */
+	bool dump_to_stdout;	/* state dump lines on stdout, not logged */
+};
+void log_set(const struct log_cfg *cfg);
 void logmsg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A line of the state dump: stdout in the foreground, else the log. */

@@ -43,13 +43,17 @@
  * a hello from an incarnation we do not know is checked against the
  * driver's partition list, and host names are printed with anything
  * unprintable replaced.
+ *
+ * Calls go one way: clshmd.c -> ring.c -> peers.c -> log.c.  This file
+ * is called by ring.c (the messages, resynchronisation, the dump) and by
+ * clshmd.c (start, stop, the poll timeout and retries); it calls only
+ * log.c and common/, never back up.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clshmd.h"
@@ -61,14 +65,6 @@
 #define HELLO_ECHO_MS		2000
 #define HELLO_ANSWER_MS		5000
 #define HELLO_RESENDS		3
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
 
 void peers_init(struct clshmd *d)
 {

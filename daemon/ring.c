@@ -24,6 +24,11 @@
  * partition's segments: what the state dump shows and what lifecycle
  * lines are checked against.  The messages about other partitions
  * (PART_UP, PART_DOWN, PEER_HELLO) are handled in peers.c.
+ *
+ * Calls go one way: clshmd.c -> ring.c -> peers.c -> log.c.  This file
+ * is called by clshmd.c only; it hands the partition messages, the
+ * partition half of a resynchronisation and of the state dump down to
+ * peers.c, and never calls clshmd.c (log lines go through log.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -426,8 +431,6 @@ static void check_dropped(struct clshmd *d)
 
 static void idle_wakeup(struct clshmd *d)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-
 	/*
 	 * poll says POLLIN while the ring is empty: a driver bug.  Do not
 	 * spin on it: warn once, then slow down.
@@ -436,7 +439,7 @@ static void idle_wakeup(struct clshmd *d)
 		return;
 	if (d->idle_wakeups == IDLE_WAKEUPS_WARN)
 		logmsg(LOG_WARNING, "the driver keeps waking clshmd with an empty ring; slowing down");
-	nanosleep(&ts, NULL);
+	sleep_ms(10);
 }
 
 /*

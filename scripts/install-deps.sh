@@ -20,6 +20,7 @@ pkgs=(
 	qemu-system-x86				# guests (TCG)
 	busybox-static cpio gzip kmod		# guest initramfs
 	coreutils util-linux			# timeout, flock
+	universal-ctags				# scripts/calls-down (make -C daemon test)
 )
 
 check_only=0

@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 			return 0;
 		if (waited >= 5000)
 			break;
-		msleep(50);
+		sleep_ms(50);
 		waited += 50;
 	}
 	printf("# leak: segs_live %llu -> %llu, attaches_live %llu -> %llu, "

@@ -35,7 +35,7 @@ static int wait_gone(pid_t pid, int ms)
 			return 0;
 		if (ms <= 0)
 			return -1;
-		msleep(20);
+		sleep_ms(20);
 		ms -= 20;
 	}
 }
@@ -193,13 +193,13 @@ TEST_F(daemon, clshmd_foreground_usr1_dump_and_term)
 	ASSERT_LE(0, id);
 	pid = own_daemon(_metadata, &r);
 	ASSERT_LT(0, pid);
-	msleep(200);
+	sleep_ms(200);
 	before = strlen(clshmd_output(&r));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
 	for (tries = 0; tries < 250; tries++) {
 		if (strlen(clshmd_output(&r)) > before)
 			break;
-		msleep(20);
+		sleep_ms(20);
 	}
 	EXPECT_LT(before, strlen(clshmd_output(&r)))
 		TH_LOG("no dump on stdout after SIGUSR1");
@@ -350,7 +350,7 @@ TEST_F(daemon, sighup_clears_segments)
 	p[0] = 'h';
 	ASSERT_EQ(0, kill(pid, SIGHUP));
 	for (tries = 0; tries < 500 && seg_stat(a, NULL) == 0; tries++)
-		msleep(20);
+		sleep_ms(20);
 	/* the unattached one is gone, the attached one removed */
 	EXPECT_EQ(-1, seg_stat(a, NULL));
 	ASSERT_EQ(0, seg_stat(b, &ds));
@@ -386,7 +386,7 @@ TEST_F(daemon, sigusr1_dumps_and_runs_on)
 
 	ASSERT_NE(0, pid);
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	msleep(500);
+	sleep_ms(500);
 	EXPECT_EQ(pid, daemon_pid());
 	EXPECT_NE(0, proc_state(pid));
 	EXPECT_NE('Z', proc_state(pid));

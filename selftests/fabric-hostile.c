@@ -170,12 +170,12 @@ static void *mbox_entry(int from, int to, uint64_t pos)
 /* Wait until guests 0 and 1 publish val[k] >= want; 1 if both did. */
 static int wait_victims(int k, uint32_t want, int ms)
 {
-	int64_t end = fab_now_ms() + ms;
+	int64_t end = now_ms() + ms;
 
 	for (;;) {
 		if (fab_get(&f, 0, k) >= want && fab_get(&f, 1, k) >= want)
 			return 1;
-		if (fab_now_ms() >= end)
+		if (now_ms() >= end)
 			return 0;
 		usleep(5000);
 	}
@@ -194,7 +194,7 @@ static void phase_start(int phase)
 	if (!wait_victims(V_SEEN, phase, 10000))
 		note("phase %d: the victims did not record its start", phase);
 	note("phase %d begins", phase);
-	phase_t0 = fab_now_ms();
+	phase_t0 = now_ms();
 }
 
 /*
@@ -204,7 +204,7 @@ static void phase_start(int phase)
 static void phase_ack(int phase, int k)
 {
 	int ok = wait_victims(k, phase, ack_ms);
-	int64_t left = phase_t0 + HOSTILE_DWELL_MS - fab_now_ms();
+	int64_t left = phase_t0 + HOSTILE_DWELL_MS - now_ms();
 
 	if (left > 0)
 		usleep(left * 1000);
@@ -485,11 +485,11 @@ static int phase_junkslot(void)
 static int post(int to, struct clshm_fab_msg *m, int keep_seq, int ms)
 {
 	struct clshm_fab_mbox *mb = mbox(ME, to);
-	int64_t end = fab_now_ms() + ms;
+	int64_t end = now_ms() + ms;
 	uint64_t head = tx_head[to];
 
 	while (head - ld64(&mb->tail) >= geo.mbox_nents) {
-		if (fab_now_ms() >= end)
+		if (now_ms() >= end)
 			return -1;
 		usleep(2000);
 	}
@@ -504,10 +504,10 @@ static int post(int to, struct clshm_fab_msg *m, int keep_seq, int ms)
 /* Wait until partition to has read everything we posted: 1, or 0. */
 static int drained(int to, int ms)
 {
-	int64_t end = fab_now_ms() + ms;
+	int64_t end = now_ms() + ms;
 
 	while (ld64(&mbox(ME, to)->tail) < tx_head[to]) {
-		if (fab_now_ms() >= end)
+		if (now_ms() >= end)
 			return 0;
 		usleep(2000);
 	}
@@ -868,14 +868,15 @@ int main(int argc, char **argv)
 	    geo.nparts < 3 || geo.nparts > CLSHM_FAB_MAX_PARTS ||
 	    geo.slot_size != CLSHM_FAB_SLOT_SIZE ||
 	    geo.msg_size != CLSHM_FAB_MSG_SIZE || !geo.mbox_nents ||
-	    geo.zones_off > fab_bar_size(f.dev) || geo.zones_off % 4096 ||
+	    geo.zones_off > pci_bar_size(f.dev, IVSHMEM_SHM_BAR) ||
+	    geo.zones_off % 4096 ||
 	    !geo.page_size) {
 		tap(0, "0 setup: the fabric is not formatted as expected");
 		printf("1..%d\n", tap_n);
 		return 1;
 	}
 	len = geo.zones_off;
-	bar = fab_map_bar(f.dev, 2, 0, len);
+	bar = ivshmem_map(f.dev, 0, len);
 	if (!bar) {
 		tap(0, "0 setup: mmap of the layout: %s", strerror(errno));
 		printf("1..%d\n", tap_n);

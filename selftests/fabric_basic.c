@@ -143,7 +143,7 @@ TEST_F(fab, fabinfo_layout)
 	EXPECT_TRUE(fi.flags & CLSHM_FAB_JOINED) TH_LOG("flags %#x", fi.flags);
 	EXPECT_EQ((uint32_t)ME(fc), fi.partid);
 	EXPECT_LE((uint32_t)NG(fc), fi.nparts);
-	bar = fab_bar_size(fc->f.dev);
+	bar = pci_bar_size(fc->f.dev, IVSHMEM_SHM_BAR);
 	EXPECT_EQ(bar, fi.size);
 	ASSERT_EQ(0, fab_part_state(ME(fc), &myinc) == CLSHM_PART_UP ? 0 : -1);
 
@@ -177,7 +177,7 @@ TEST_F(fab, fabinfo_layout)
 
 	/* The partition table: every guest's slot. */
 	slots_len = (size_t)h->nparts * CLSHM_FAB_SLOT_SIZE;
-	slots = fab_map_bar(fc->f.dev, 2, CLSHM_FAB_HDR_SIZE, slots_len);
+	slots = ivshmem_map(fc->f.dev, CLSHM_FAB_HDR_SIZE, slots_len);
 	ASSERT_NE(NULL, slots) TH_LOG("mmap of the slots: %s", strerror(errno));
 	for (g = 0; g < NG(fc); g++) {
 		slot = (const struct clshm_fab_slot *)
@@ -205,7 +205,7 @@ TEST_F(fab, fabinfo_layout)
 	EXPECT_EQ(myinc, slot->incarnation);
 	/* Our own heartbeat moves (every 100 ms). */
 	hb0 = slot->heartbeat;
-	msleep(800);
+	sleep_ms(800);
 	EXPECT_LT(hb0, slot->heartbeat) TH_LOG("heartbeat stuck at %llu",
 					       (unsigned long long)hb0);
 	munmap(slots, slots_len);

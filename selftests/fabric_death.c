@@ -140,18 +140,18 @@ static void survivor(struct __test_metadata *_metadata, struct fab_ctx *fc)
 	/* The victim dies now. */
 	ASSERT_EQ(0, fab_wait_mark(&fc->f, VICTIM, 1, 120000))
 		TH_LOG("guest 2 never said it was dying");
-	t_mark = fab_now_ms();
+	t_mark = now_ms();
 	if (ME(fc) == OWNER) {
 		/*
 		 * A request sent well after the last heartbeat of 2 but
 		 * before it is declared down is pending when that happens:
 		 * EIO, before its own timeout.
 		 */
-		msleep(to / 3);
-		t0 = fab_now_ms();
+		sleep_ms(to / 3);
+		t0 = now_ms();
 		rc = fab_stat(b, &ds);
 		err = errno;
-		dt = fab_now_ms() - t0;
+		dt = now_ms() - t0;
 		EXPECT_EQ(-1, rc);
 		EXPECT_EQ(EIO, err) TH_LOG("a request pending on a partition "
 					   "that died: %s after %lld ms",
@@ -163,14 +163,14 @@ static void survivor(struct __test_metadata *_metadata, struct fab_ctx *fc)
 		rc = fab_stat(b, &ds);
 		TH_LOG("a request right after the death: %s after %lld ms",
 		       rc ? strerror(errno) : "answered",
-		       (long long)(fab_now_ms() - t_mark));
+		       (long long)(now_ms() - t_mark));
 	}
 
 	/* Declared down within the timeout (plus TCG margin), not before. */
 	dt = fab_wait_part(VICTIM, 0, to + 30000);
 	ASSERT_LE(0, dt) TH_LOG("partition 2 still up %u ms after its death",
 				to + 30000);
-	dt = fab_now_ms() - t_mark;
+	dt = now_ms() - t_mark;
 	EXPECT_GE((int64_t)to + 3000, dt)
 		TH_LOG("declared down %lld ms after the death (timeout %u)",
 		       (long long)dt, to);
@@ -181,7 +181,7 @@ static void survivor(struct __test_metadata *_metadata, struct fab_ctx *fc)
 	       (long long)dt);
 	for (i = 0; i < 200 && !stat(fab_part_node(node, sizeof(node), VICTIM),
 				    &st); i++)
-		msleep(10);
+		sleep_ms(10);
 	EXPECT_EQ(-1, stat(node, &st)) TH_LOG("%s still there", node);
 	EXPECT_EQ(2, part_getcount());
 
@@ -303,14 +303,14 @@ static void reborn(struct __test_metadata *_metadata, struct fab_ctx *fc)
 	DSYNC(fc, S_LETGO, M_ALL, FAB_SYNC_MS);
 
 	/* Partition 0 let go of the orphan: those pages are ours again. */
-	end = fab_now_ms() + 10000;
+	end = now_ms() + 10000;
 	do {
 		id = xp_shmget(IPC_PRIVATE, bpages * page_size(),
 			       IPC_CREAT | 0600);
 		if (id >= 0 || errno != ENOMEM)
 			break;
-		msleep(50);
-	} while (fab_now_ms() < end);
+		sleep_ms(50);
+	} while (now_ms() < end);
 	EXPECT_LE(0, id) TH_LOG("the pages let go of: %s", strerror(errno));
 	ASSERT_EQ(0, fab_info(&fi));
 	EXPECT_EQ(zone_pages, fi.zone_used);

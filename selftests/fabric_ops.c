@@ -406,10 +406,10 @@ TEST_F(ops, autormid_across)
 			ASSERT_EQ(0, xp_shmdt(p));
 		FAB_SYNC(fc);
 		if (ME(fc) == OWNER || ME(fc) == ASKER) {
-			int64_t end = fab_now_ms() + 5000;
+			int64_t end = now_ms() + 5000;
 
-			while (!fab_stat(id, NULL) && fab_now_ms() < end)
-				msleep(20);
+			while (!fab_stat(id, NULL) && now_ms() < end)
+				sleep_ms(20);
 			EXPECT_EQ(-1, fab_stat(id, NULL))
 				TH_LOG("still there after the last detach");
 			EXPECT_EQ(-1, xp_shmget(key, 0, 0));
@@ -641,9 +641,9 @@ TEST_F(ops, wait_and_wake)
 		waker = round == 0 ? OWNER : ASKER;
 		if (ME(fc) == waiter) {
 			fab_set_mark(&fc->f, round + 1);
-			t0 = fab_now_ms();
+			t0 = now_ms();
 			rc = xp_shmwait(w, round, 30000);
-			dt = fab_now_ms() - t0;
+			dt = now_ms() - t0;
 			EXPECT_EQ(0, rc) TH_LOG("round %d: xp_shmwait: %s",
 						round, strerror(errno));
 			/* not before the change */
@@ -655,7 +655,7 @@ TEST_F(ops, wait_and_wake)
 		if (ME(fc) == waker) {
 			EXPECT_EQ(0, fab_wait_mark(&fc->f, waiter, round + 1,
 						   FAB_SYNC_MS));
-			msleep(300);	/* the waiter is asleep by now */
+			sleep_ms(300);	/* the waiter is asleep by now */
 			__atomic_store_n(w, round + 1, __ATOMIC_SEQ_CST);
 			EXPECT_LE(0, xp_shmwake(w))
 				TH_LOG("xp_shmwake: %s", strerror(errno));
@@ -665,15 +665,15 @@ TEST_F(ops, wait_and_wake)
 
 	if (ME(fc) == OWNER || ME(fc) == ASKER) {
 		/* The timeout, and a word that already differs. */
-		t0 = fab_now_ms();
+		t0 = now_ms();
 		EXPECT_EQ(-1, xp_shmwait(w, 2, 300));
 		EXPECT_EQ(ETIMEDOUT, errno);
-		dt = fab_now_ms() - t0;
+		dt = now_ms() - t0;
 		EXPECT_LE(280, dt);
 		EXPECT_GT(5000, dt);
-		t0 = fab_now_ms();
+		t0 = now_ms();
 		EXPECT_EQ(0, xp_shmwait(w, 7, 30000));
-		EXPECT_GT(1000, fab_now_ms() - t0);
+		EXPECT_GT(1000, now_ms() - t0);
 		EXPECT_EQ(-1, xp_shmwait(w, 2, 0));
 		EXPECT_EQ(ETIMEDOUT, errno);
 		EXPECT_EQ(-1, xp_shmwait((char *)w + 1, 2, 0));
@@ -700,19 +700,19 @@ TEST_F(ops, wait_and_wake)
 		ASSERT_LT(0, pid);
 		track_pid(pid);
 		for (rc = 0; rc < 500 && proc_state(pid) != 'S'; rc++)
-			msleep(10);
+			sleep_ms(10);
 	}
 	FAB_SYNC(fc);
 	if (ME(fc) == OWNER) {
-		t0 = fab_now_ms();
+		t0 = now_ms();
 		EXPECT_EQ(0, xp_shmwait(w, 2, 30000));
-		dt = fab_now_ms() - t0;
+		dt = now_ms() - t0;
 		EXPECT_EQ(3, *w);
 		EXPECT_GT(WAKE_BOUND_MS, dt) TH_LOG("woken after %lld ms",
 						    (long long)dt);
 	}
 	if (ME(fc) == ASKER) {
-		msleep(500);
+		sleep_ms(500);
 		__atomic_store_n(w, 3, __ATOMIC_SEQ_CST);
 		rc = xp_shmwake(w);
 		EXPECT_EQ(1, rc) TH_LOG("local waiters woken: %d", rc);
@@ -794,9 +794,9 @@ TEST_F(ops, force_destroy_zaps_everywhere)
 	FAB_SYNC(fc);
 	if (ME(fc) == ASKER) {
 		/* the KILL is a message: give it a moment */
-		end = fab_now_ms() + 5000;
-		while ((z = zapped(p)) == 0 && fab_now_ms() < end)
-			msleep(50);
+		end = now_ms() + 5000;
+		while ((z = zapped(p)) == 0 && now_ms() < end)
+			sleep_ms(50);
 		EXPECT_EQ(1, z) TH_LOG("partition 1's mapping still works");
 		EXPECT_EQ(-1, fab_stat(id, NULL));
 		EXPECT_EQ(EINVAL, errno);

@@ -154,14 +154,14 @@ static void attack(struct __test_metadata *_metadata, struct fab_ctx *fc,
 		       fab_why(&fc->f));
 
 	/* Work while the hostile partition does its worst. */
-	end = fab_now_ms() + ATTACK_MS;
+	end = now_ms() + ATTACK_MS;
 	for (;;) {
 		uint64_t m = fab_get_mark(&fc->f, HOSTILE_PART);
 		const char *what;
 
 		if (m == done)
 			break;
-		if (fab_now_ms() > end) {
+		if (now_ms() > end) {
 			TH_LOG("the hostile partition never finished (phase %d)",
 			       cur);
 			break;
@@ -198,7 +198,7 @@ static void attack(struct __test_metadata *_metadata, struct fab_ctx *fc,
 			ack = cur;
 			fab_put(&fc->f, V_ACK, ack);
 		}
-		msleep(20);
+		sleep_ms(20);
 	}
 	ASSERT_EQ(0, fab_info(&fi_end));
 	ASSERT_EQ(0, fab_barrier(&fc->f, fc->f.base + R_END, 0x7, FAB_SYNC_MS,

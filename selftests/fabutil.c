@@ -2,7 +2,6 @@
 /*
  * fabutil.c - helpers of the multi-guest (fabric) selftests; see fabutil.h.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,25 +9,18 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fabutil.h"
 #include "util.h"
 
+/* A guest index or count from the environment: 0, or -1 (unset, bad). */
 static int env_int(const char *name, int *out)
 {
-	const char *s = getenv(name);
-	char *end;
-	long v;
+	unsigned long long v;
 
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > 255)
+	if (parse_u64(getenv(name), 255, &v))
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -49,89 +41,20 @@ int fab_env(struct fab *f)
 	return 0;
 }
 
-static int read_hex(const char *dev, const char *file, unsigned long *out)
-{
-	char path[320], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", FAB_PCI_DIR, dev, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	*out = strtoul(buf, NULL, 16);
-	return 0;
-}
-
-int fab_find_device(char *out, size_t len)
-{
-	struct dirent **names;
-	int n, i, found = -1;
-
-	n = scandir(FAB_PCI_DIR, &names, NULL, alphasort);
-	if (n < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned long vendor, device;
-		const char *d = names[i]->d_name;
-
-		if (found < 0 && d[0] != '.' &&
-		    !read_hex(d, "vendor", &vendor) && vendor == 0x1af4 &&
-		    !read_hex(d, "device", &device) && device == 0x1110) {
-			snprintf(out, len, "%s", d);
-			found = 0;
-		}
-		free(names[i]);
-	}
-	free(names);
-	if (found)
-		errno = ENODEV;
-	return found;
-}
-
-uint64_t fab_bar_size(const char *dev)
-{
-	char path[320];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%s/resource2", FAB_PCI_DIR, dev);
-	if (stat(path, &st))
-		return 0;
-	return (uint64_t)st.st_size;
-}
-
-void *fab_map_bar(const char *dev, int bar, size_t off, size_t len)
-{
-	char path[320];
-	void *p;
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s/resource%d", FAB_PCI_DIR, dev,
-		 bar);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
-	err = errno;
-	close(fd);
-	errno = err;
-	return p == MAP_FAILED ? NULL : p;
-}
-
 int fab_open(struct fab *f)
 {
+	int err;
+
 	memset(f, 0, sizeof(*f));
 	f->bad_guest = -1;
 	if (fab_env(f))
 		return -1;
-	if (fab_find_device(f->dev, sizeof(f->dev)))
+	err = ivshmem_find(f->dev, sizeof(f->dev));
+	if (err) {
+		errno = -err;
 		return -1;
-	f->hdr = fab_map_bar(f->dev, 2, 0, CLSHM_FAB_HDR_SIZE);
+	}
+	f->hdr = ivshmem_map(f->dev, 0, CLSHM_FAB_HDR_SIZE);
 	if (!f->hdr)
 		return -1;
 	f->sync = (volatile struct fab_sync *)((char *)f->hdr + FAB_SYNC_OFF);
@@ -146,14 +69,6 @@ void fab_close(struct fab *f)
 	f->sync = NULL;
 }
 
-int64_t fab_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 uint64_t fab_arrived(struct fab *f, int guest)
 {
 	return __atomic_load_n(&f->sync->arrive[guest], __ATOMIC_ACQUIRE);
@@ -162,7 +77,7 @@ uint64_t fab_arrived(struct fab *f, int guest)
 int fab_barrier(struct fab *f, uint64_t id, uint32_t mask, int ms,
 		int strict)
 {
-	int64_t deadline = fab_now_ms() + ms;
+	int64_t deadline = now_ms() + ms;
 	int g;
 
 	f->bad_guest = -1;
@@ -198,7 +113,7 @@ int fab_barrier(struct fab *f, uint64_t id, uint32_t mask, int ms,
 		}
 		if (missing < 0)
 			return 0;
-		if (fab_now_ms() >= deadline) {
+		if (now_ms() >= deadline) {
 			f->bad_guest = missing;
 			f->err = errno = ETIMEDOUT;
 			return -1;
@@ -255,10 +170,10 @@ uint64_t fab_get_mark(struct fab *f, int guest)
 
 int fab_wait_mark(struct fab *f, int guest, uint64_t v, int ms)
 {
-	int64_t deadline = fab_now_ms() + ms;
+	int64_t deadline = now_ms() + ms;
 
 	while (fab_get_mark(f, guest) < v) {
-		if (fab_now_ms() >= deadline) {
+		if (now_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -323,7 +238,7 @@ int fab_part_state(uint32_t id, uint64_t *inc)
 
 int fab_wait_up(uint32_t mask, int ms)
 {
-	int64_t deadline = fab_now_ms() + ms;
+	int64_t deadline = now_ms() + ms;
 	uint32_t id;
 
 	for (;;) {
@@ -337,7 +252,7 @@ int fab_wait_up(uint32_t mask, int ms)
 		}
 		if (all)
 			return 0;
-		if (fab_now_ms() >= deadline) {
+		if (now_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -347,14 +262,14 @@ int fab_wait_up(uint32_t mask, int ms)
 
 int64_t fab_wait_part(uint32_t id, int up, int ms)
 {
-	int64_t start = fab_now_ms();
+	int64_t start = now_ms();
 
 	for (;;) {
 		int s = fab_part_state(id, NULL);
 
 		if (s >= 0 && (s == CLSHM_PART_UP) == !!up)
-			return fab_now_ms() - start;
-		if (fab_now_ms() - start >= ms) {
+			return now_ms() - start;
+		if (now_ms() - start >= ms) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -386,7 +301,7 @@ int fab_stat(uint32_t shmid, struct clshm_ds *ds)
 
 int fab_wait_nattch(uint32_t shmid, uint32_t want, int ms, long *last)
 {
-	int64_t deadline = fab_now_ms() + ms;
+	int64_t deadline = now_ms() + ms;
 	struct clshm_ds ds;
 
 	for (;;) {
@@ -397,7 +312,7 @@ int fab_wait_nattch(uint32_t shmid, uint32_t want, int ms, long *last)
 			if (ds.nattch == want)
 				return 0;
 		}
-		if (fab_now_ms() >= deadline) {
+		if (now_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -407,7 +322,7 @@ int fab_wait_nattch(uint32_t shmid, uint32_t want, int ms, long *last)
 
 int fab_wait_zone_used(uint64_t want, int ms, uint64_t *last)
 {
-	int64_t deadline = fab_now_ms() + ms;
+	int64_t deadline = now_ms() + ms;
 	struct clshm_fabinfo fi;
 
 	for (;;) {
@@ -416,7 +331,7 @@ int fab_wait_zone_used(uint64_t want, int ms, uint64_t *last)
 		*last = fi.zone_used;
 		if (fi.zone_used == want)
 			return 0;
-		if (fab_now_ms() >= deadline) {
+		if (now_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}

@@ -33,7 +33,8 @@
 #include <linux/clshm.h>
 #include <linux/clshm_fabric.h>
 
-#define FAB_PCI_DIR	"/sys/bus/pci/devices"
+#include "clshm-common.h"
+
 #define FAB_MAX_GUESTS	8
 #define FAB_NVALS	20
 /*
@@ -77,13 +78,11 @@ struct fab {
 
 /* Guest, guests and boot from the environment; 0, or -1 (not set). */
 int fab_env(struct fab *f);
-/* The first PCI device 1af4:1110 ("0000:00:04.0") into out. */
-int fab_find_device(char *out, size_t len);
-/* Size of BAR2 of dev in bytes, or 0. */
-uint64_t fab_bar_size(const char *dev);
-/* mmap len bytes of BAR bar of dev at offset off (a page multiple). */
-void *fab_map_bar(const char *dev, int bar, size_t off, size_t len);
-/* fab_env, fab_find_device and the header page mapped. */
+/*
+ * fab_env, the ivshmem device found and its header page mapped (the
+ * device and the BAR: ivshmem_find(), ivshmem_map() and pci_bar_size()
+ * of common/clshm-common.h).
+ */
 int fab_open(struct fab *f);
 void fab_close(struct fab *f);
 
@@ -116,9 +115,6 @@ void fab_set_mark(struct fab *f, uint64_t v);
 uint64_t fab_get_mark(struct fab *f, int guest);
 /* Wait up to ms for guest's mark to be >= v: 0, or -1 ETIMEDOUT. */
 int fab_wait_mark(struct fab *f, int guest, uint64_t v, int ms);
-
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t fab_now_ms(void);
 
 /* CLSHM_IOC_FABINFO on the shm device. */
 int fab_info(struct clshm_fabinfo *fi);

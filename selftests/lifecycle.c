@@ -1040,10 +1040,10 @@ TEST_F(life, futex_wake_across_processes)
 		if (__atomic_load_n(&l->ready, __ATOMIC_SEQ_CST) &&
 		    proc_state(pid) == 'S')
 			break;
-		msleep(10);
+		sleep_ms(10);
 	}
 	ASSERT_EQ('S', proc_state(pid));
-	msleep(50);
+	sleep_ms(50);
 	__atomic_store_n(&l->futex, 1, __ATOMIC_SEQ_CST);
 	woken = futex(&l->futex, FUTEX_WAKE, 1, NULL);
 	EXPECT_EQ(1, woken) TH_LOG("FUTEX_WAKE: %ld (%s)", woken,

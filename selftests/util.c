@@ -41,14 +41,6 @@ const char *clshmd_path(void)
 	return p && *p ? p : CLSHMD_DEFAULT;
 }
 
-void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 int shm_dev(void)
 {
 	return open(CLSHM_SHM_PATH, O_RDWR | O_CLOEXEC);
@@ -164,7 +156,7 @@ int counters_settle(const struct clshm_counters *base,
 			return 0;
 		if (ms <= 0)
 			return 1;
-		msleep(20);
+		sleep_ms(20);
 		ms -= 20;
 	}
 }
@@ -260,7 +252,7 @@ int wait_daemon(int running, uint32_t not_pid, int ms, uint32_t *pid)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		msleep(20);
+		sleep_ms(20);
 		ms -= 20;
 	}
 }
@@ -370,7 +362,7 @@ int wait_child(pid_t pid, int ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		msleep(5);
+		sleep_ms(5);
 		ms -= 5;
 	}
 }

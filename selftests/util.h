@@ -18,6 +18,9 @@
 #include <sys/types.h>
 #include <linux/clshm.h>
 
+/* now_ms(), sleep_ms(), parse_u64()...: common/libclshm-common.a */
+#include "clshm-common.h"
+
 /* The unprivileged user of the test guest (clshmtest in /etc/passwd). */
 #define TEST_UID	1000
 #define TEST_GID	1000
@@ -121,8 +124,6 @@ void kill_tracked(void);
 
 /* The state of a process ('R', 'S', ...) from /proc/pid/stat, or 0. */
 char proc_state(pid_t pid);
-/* Sleep ms milliseconds. */
-void msleep(int ms);
 
 /* 1 if s is one valid JSON value (RFC 8259) with nothing after it. */
 int json_valid(const char *s);

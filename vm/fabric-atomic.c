@@ -43,10 +43,10 @@
  *        fabric-atomic -i      print the device's IVPosition (BAR0 + 8)
  * GUEST and GUESTS default to $CLSHM_GUEST and $CLSHM_GUESTS.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +56,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define PCI_DIR		"/sys/bus/pci/devices"
+#include "clshm-common.h"
+
 #define AREA_OFF	2048	/* the test area of the header page */
 #define MAX_GUESTS	64
 
@@ -91,52 +92,19 @@ static void usage(FILE *f)
 "register and exits.  Exit status 0 if the total was right.\n");
 }
 
-static int read_hex(const char *dev, const char *file, unsigned long *out)
-{
-	char path[512], buf[32];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCI_DIR, dev, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -1;
-	*out = strtoul(buf, NULL, 16);
-	return 0;
-}
-
 /* find_device: the first (lowest address) PCI device 1af4:1110. */
 static int find_device(char *out, size_t len)
 {
-	struct dirent **names;
-	int n, i, found = -1;
+	int err = ivshmem_find(out, len);
 
-	n = scandir(PCI_DIR, &names, NULL, alphasort);
-	if (n < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, PCI_DIR, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned long vendor, device;
-		const char *d = names[i]->d_name;
-
-		if (found < 0 && d[0] != '.' &&
-		    read_hex(d, "vendor", &vendor) == 0 && vendor == 0x1af4 &&
-		    read_hex(d, "device", &device) == 0 && device == 0x1110) {
-			snprintf(out, len, "%s", d);
-			found = 0;
-		}
-		free(names[i]);
-	}
-	free(names);
-	if (found < 0)
+	if (err == -ENODEV)
 		fprintf(stderr, "%s: no ivshmem device (PCI 1af4:1110) in %s: "
-			"run with vm/run --guests N (or --fabric MB)\n", prog, PCI_DIR);
-	return found;
+			"run with vm/run --guests N (or --fabric MB)\n", prog,
+			PCI_DEVICES_DIR);
+	else if (err)
+		fprintf(stderr, "%s: %s: %s\n", prog, PCI_DEVICES_DIR,
+			strerror(-err));
+	return err;
 }
 
 /*
@@ -149,7 +117,7 @@ static void ensure_enabled(const char *dev)
 	unsigned char cmd[2];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s/config", PCI_DIR, dev);
+	snprintf(path, sizeof(path), "%s/%s/config", PCI_DEVICES_DIR, dev);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -157,7 +125,7 @@ static void ensure_enabled(const char *dev)
 		int e;
 
 		close(fd);
-		snprintf(path, sizeof(path), "%s/%s/enable", PCI_DIR, dev);
+		snprintf(path, sizeof(path), "%s/%s/enable", PCI_DEVICES_DIR, dev);
 		e = open(path, O_WRONLY | O_CLOEXEC);
 		if (e >= 0) {
 			if (write(e, "1", 1) != 1)
@@ -172,41 +140,22 @@ static void ensure_enabled(const char *dev)
 
 static void *map_bar(const char *dev, int bar, size_t len)
 {
-	char path[512];
-	struct stat st;
-	void *p;
-	int fd;
+	void *p = pci_map_bar(dev, bar, 0, len);
 
-	snprintf(path, sizeof(path), "%s/%s/resource%d", PCI_DIR, dev, bar);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == 0 && (size_t)st.st_size < len) {
-		fprintf(stderr, "%s: %s is %lld bytes, less than %zu\n", prog, path,
-			(long long)st.st_size, len);
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		fprintf(stderr, "%s: mmap %s: %s%s\n", prog, path, strerror(errno),
+	if (!p)
+		fprintf(stderr, "%s: mmap %s/%s/resource%d (%zu bytes): %s%s\n",
+			prog, PCI_DEVICES_DIR, dev, bar, len, strerror(errno),
+			errno == ERANGE ? " (the BAR is smaller)" :
 			errno == EINVAL ? " (a driver holds the BAR and the kernel "
 			"has CONFIG_IO_STRICT_DEVMEM: boot with iomem=relaxed, "
 			"as vm/run does)" : "");
-		return NULL;
-	}
 	return p;
 }
 
+/* Seconds of CLOCK_MONOTONIC. */
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return now_ns() / 1e9;
 }
 
 /*
@@ -231,11 +180,23 @@ static int wait_all(uint64_t *w, int n, uint64_t round, double deadline,
 	}
 }
 
+/* A guest index or count from the environment, or def when unset or bad. */
 static int env_int(const char *name, int def)
 {
-	const char *v = getenv(name);
+	unsigned long long v;
 
-	return v && *v ? atoi(v) : def;
+	return parse_u64(getenv(name), INT_MAX, &v) ? def : (int)v;
+}
+
+/* The number of option opt, at most max: 0, or -1 with a message. */
+static int opt_num(int opt, const char *arg, unsigned long long max,
+		   unsigned long long *v)
+{
+	if (!parse_u64(arg, max, v))
+		return 0;
+	fprintf(stderr, "%s: -%c %s: not a number from 0 to %llu\n", prog, opt,
+		arg, max);
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -249,15 +210,28 @@ int main(int argc, char **argv)
 	char dev[256] = "";
 	struct area *a;
 	uint64_t total, done, want;
+	unsigned long long v;
 	void *page;
 
 	while ((c = getopt(argc, argv, "k:r:t:g:n:d:ih")) != -1) {
 		switch (c) {
-		case 'k': adds = atol(optarg); break;
-		case 'r': round = strtoull(optarg, NULL, 0); break;
+		case 'k':
+			if (opt_num(c, optarg, LONG_MAX, &v))
+				return 2;
+			adds = (long)v;
+			break;
+		case 'r':
+			if (opt_num(c, optarg, UINT64_MAX, &v))
+				return 2;
+			round = v;
+			break;
 		case 't': timeout = atof(optarg); break;
-		case 'g': guest = atoi(optarg); break;
-		case 'n': guests = atoi(optarg); break;
+		case 'g':
+		case 'n':
+			if (opt_num(c, optarg, MAX_GUESTS, &v))
+				return 2;
+			*(c == 'g' ? &guest : &guests) = (int)v;
+			break;
 		case 'd': snprintf(dev, sizeof(dev), "%s", optarg); break;
 		case 'i': ivpos = 1; break;
 		case 'h': usage(stdout); return 0;

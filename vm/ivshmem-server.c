@@ -69,6 +69,8 @@
 #include <sys/un.h>
 #include <endian.h>
 
+#include "clshm-common.h"
+
 #define PROTOCOL_VERSION	0
 #define MAX_ID			65535	/* the doorbell register has 16 bits */
 #define MAX_VECTORS		64
@@ -454,29 +456,6 @@ static void accept_clients(void)
 
 /* --- setup ---------------------------------------------------------------- */
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static bool pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));
@@ -599,6 +578,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	uint64_t size = 0;
+	unsigned long long sz, v;
 	bool size_given = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, waitmask;
@@ -612,23 +592,20 @@ int main(int argc, char **argv)
 		case 'S': sock_path = optarg; break;
 		case 'm': shm_path = optarg; break;
 		case 'l':
-			if (parse_size(optarg, &size) < 0) {
+			if (parse_size(optarg, UINT64_MAX, &sz) < 0) {
 				err("-l: not a size: %s", optarg);
 				return 2;
 			}
+			size = sz;
 			size_given = true;
 			break;
-		case 'n': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || v < 1 || v > MAX_VECTORS) {
+		case 'n':
+			if (parse_u64(optarg, MAX_VECTORS, &v) || v < 1) {
 				err("-n: vectors must be 1..%d, not %s", MAX_VECTORS, optarg);
 				return 2;
 			}
 			nvectors = (unsigned int)v;
 			break;
-		}
 		case 'p': pid_path = optarg; break;
 		case 'K': keep_ids = true; break;
 		case 'F': foreground = true; break;

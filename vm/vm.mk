@@ -54,15 +54,22 @@ vm-initramfs: vm-userspace vm-selftests-install vm-tools
 # The harness's own programs: the ivshmem server runs on the host; the
 # atomic test (static) goes into the guest initramfs as
 # /usr/bin/fabric-atomic, and vm/init reads IVPosition with it.
+# Both link the helpers of clshm's own programs (common/; a static
+# library, so fabric-atomic stays one static file).
 vm-tools: $(VM_BUILD)/ivshmem-server $(VM_BUILD)/fabric-atomic
 
-$(VM_BUILD)/ivshmem-server: $(TOP)/vm/ivshmem-server.c
-	@mkdir -p $(VM_BUILD)
-	$(CC) $(USER_CFLAGS) -o $@ $<
+VM_COMMON_LIB := $(TOP)/common/libclshm-common.a
+VM_TOOL_DEPS := $(VM_COMMON_LIB) $(TOP)/common/clshm-common.h
 
-$(VM_BUILD)/fabric-atomic: $(TOP)/vm/fabric-atomic.c
+$(VM_COMMON_LIB): common
+
+$(VM_BUILD)/ivshmem-server: $(TOP)/vm/ivshmem-server.c $(VM_TOOL_DEPS)
 	@mkdir -p $(VM_BUILD)
-	$(CC) $(USER_CFLAGS) -static -o $@ $<
+	$(CC) $(USER_CFLAGS) -I$(TOP)/common -o $@ $< $(VM_COMMON_LIB)
+
+$(VM_BUILD)/fabric-atomic: $(TOP)/vm/fabric-atomic.c $(VM_TOOL_DEPS)
+	@mkdir -p $(VM_BUILD)
+	$(CC) $(USER_CFLAGS) -I$(TOP)/common -static -o $@ $< $(VM_COMMON_LIB)
 
 vm-build: vm-modules vm-initramfs vm-tools
 

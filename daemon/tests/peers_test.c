@@ -2,7 +2,7 @@
 /*
  * peers_test.c - host tests of clshmd's partition handling (peers.c)
  *
- * No driver is needed: the test links peers.c and clshm-util.c with
+ * No driver is needed: the test links peers.c and common/ with
  * ioctl(2), clock_gettime(2) and gethostname(2) wrapped (ld --wrap) by a
  * small simulation of partitions that share a fabric.  Each simulated
  * partition has a kernel (up or down, an incarnation, a ring of messages

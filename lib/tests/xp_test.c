@@ -41,6 +41,7 @@
 #include "kselftest_harness.h"
 #include "key.h"
 #include "xp_shm.h"
+#include "clshm-common.h"
 
 #define NR_API		12	/* functions exported, all versions */
 #define NR_API_1_0	10	/* of them at LIBXP_1.0 */
@@ -1166,22 +1167,6 @@ TEST(dev_fd_taken_away)
 }
 
 /* ---- dev: xp_shmwait() and xp_shmwake() -------------------------------- */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* The driver's ABI minor, or -1. */
 static int driver_minor(void)

@@ -2,7 +2,8 @@
 /*
  * clshm-util.h - helpers shared by clshmd and clshmctl
  *
- * Both programs talk to the same ctl device with the same ioctls; what
+ * Part of common/libclshm-common.a, with the helpers that do not talk to
+ * the driver (clshm-common.h: time, sysfs, numbers).  Both programs talk to the same ctl device with the same ioctls; what
  * they have in common lives here: opening the device with a message that
  * says what to do when it fails, the ABI version check, listing segments
  * and partitions in batches with the driver's answers checked, and the
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/clshm.h>
+
+#include "clshm-common.h"
 
 #ifndef CLSHM_VERSION
 #define CLSHM_VERSION "0.1"
@@ -109,12 +112,5 @@ static inline __u64 cu_fab_counter_get(const struct clshm_fabinfo *f,
  */
 const char *cu_fab_summary(const struct clshm_fabinfo *f, char *buf,
 			   size_t len);
-
-/*
- * Parse an unsigned decimal (or 0x hexadecimal) number that must fit in
- * max: 0, or -EINVAL (not a number) or -ERANGE (above max).
- */
-int cu_parse_u64(const char *s, unsigned long long max,
-		 unsigned long long *out);
 
 #endif /* CLSHM_UTIL_H */

@@ -6,7 +6,6 @@
  * and the admin command must not loop or overrun a buffer because of a
  * driver bug.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -294,32 +293,4 @@ const char *cu_fab_summary(const struct clshm_fabinfo *f, char *buf,
 		 f->flags & CLSHM_FAB_DOORBELL ? "doorbell" : "polled (no doorbell)",
 		 f->flags & CLSHM_FAB_JOINED ? "joined" : "not joined");
 	return buf;
-}
-
-int cu_parse_u64(const char *s, unsigned long long max,
-		 unsigned long long *out)
-{
-	unsigned long long v;
-	const char *digits = s;
-	char *end;
-
-	/* strtoull accepts a sign and leading blanks; a count takes neither. */
-	if (!s || !(*s >= '0' && *s <= '9'))
-		return -EINVAL;
-	errno = 0;
-	/* Decimal, or hexadecimal with 0x; never octal ("010" is ten). */
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		digits = s + 2;
-		if (!isxdigit((unsigned char)*digits))
-			return -EINVAL;
-		v = strtoull(digits, &end, 16);
-	} else {
-		v = strtoull(digits, &end, 10);
-	}
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
 }
