@@ -36,7 +36,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 export CC USER_CFLAGS TOP
 
 .PHONY: all module lib common daemon ctl examples selftests install \
-	install-module clean check demo deps bench-smoke bench
+	install-module clean check demo deps bench-smoke bench layers
 
 all: module lib daemon ctl examples
 
@@ -86,6 +86,16 @@ bench: deps lib common
 	$(MAKE) -C bench
 	$(MAKE) vm-build VM_KERNELS=stock
 	bash bench/run $(BENCH_ARGS)
+
+# The driver's files, highest layer first (Documentation/architecture.md):
+# "make layers" checks that every call between them goes down, and the
+# daemon's likewise.
+DRIVER_LAYERS := main ioctl part remote wait seg local fabmem \
+	fabric/ivshmem fabric/member fabric/engage fabric/mbox fabric/layout \
+	ring nodes
+layers:
+	@scripts/calls-down $(patsubst %,driver/%.c,$(DRIVER_LAYERS)) | tail -n 1
+	@$(MAKE) -s -C daemon layers
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null

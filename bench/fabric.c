@@ -179,6 +179,8 @@ static int fabinfo(struct clshm_fabinfo *fi)
 	if (fd < 0)
 		fd = open(CLSHM_SHM_PATH, O_RDONLY | O_CLOEXEC);
 	memset(fi, 0, sizeof(*fi));
+	memset(fi, 0, sizeof(*fi));
+	fi->size = sizeof(*fi);
 	return fd < 0 ? -1 : ioctl(fd, CLSHM_IOC_FABINFO, fi);
 }
 
@@ -985,7 +987,7 @@ int suite_fabric(const struct opts *o)
 	doorbell = !!(fi.flags & CLSHM_FAB_DOORBELL);
 	snprintf(buf, sizeof(buf), "%s, %llu MiB, %u slots, zones of %llu MiB, partition %u",
 		 doorbell ? "doorbells" : "plain (polling)",
-		 (unsigned long long)(fi.size >> 20), fi.nparts,
+		 (unsigned long long)(fi.fabric_size >> 20), fi.nparts,
 		 (unsigned long long)(fi.zone_size >> 20), fi.partid);
 	emit_meta(me ? "fabric_g1" : "fabric_g0", buf);
 	map_sync();

@@ -742,6 +742,8 @@ static int counters(struct clshm_counters *c)
 	if (fd < 0)
 		return -1;
 	memset(c, 0, sizeof(*c));
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
 	err = ioctl(fd, CLSHM_IOC_COUNTERS, c);
 	close(fd);
 	return err;

@@ -287,7 +287,7 @@ const char *cu_fab_summary(const struct clshm_fabinfo *f, char *buf,
 		snprintf(buf, len, "none (single partition on local pages)");
 		return buf;
 	}
-	size_phrase(f->size, size, sizeof(size));
+	size_phrase(f->fabric_size, size, sizeof(size));
 	snprintf(buf, len, "ivshmem %s, %u partition slots, %s, %s", size,
 		 f->nparts,
 		 f->flags & CLSHM_FAB_DOORBELL ? "doorbell" : "polled (no doorbell)",

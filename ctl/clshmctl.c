@@ -486,7 +486,7 @@ static void status_json(const struct status *s)
 		json_obj_begin(&j, "fabric");
 		fab_json_flags(&j, &s->fab);
 		json_uint(&j, "nparts", s->fab.nparts);
-		json_uint(&j, "size", s->fab.size);
+		json_uint(&j, "size", s->fab.fabric_size);
 		json_obj_end(&j);
 	} else {
 		json_null(&j, "fabric");
@@ -576,10 +576,12 @@ static int cmd_status(struct ctx *c, const struct command *cmd, int argc,
 		ret = ioc_fail("reading the driver's version", errno);
 		goto out;
 	}
+	s->info.size = sizeof(s->info);
 	if (ioctl(fd, CLSHM_IOC_INFO, &s->info) < 0) {
 		ret = ioc_fail("reading limits and usage", errno);
 		goto out;
 	}
+	s->cnt.size = sizeof(s->cnt);
 	if (ioctl(fd, CLSHM_IOC_COUNTERS, &s->cnt) < 0) {
 		ret = ioc_fail("reading the counters", errno);
 		goto out;
@@ -593,6 +595,7 @@ static int cmd_status(struct ctx *c, const struct command *cmd, int argc,
 		s->have_pid = true;
 		s->daemon_pid = cfg.daemon_pid;
 	}
+	s->fab.size = sizeof(s->fab);
 	if (ioctl(fd, CLSHM_IOC_FABINFO, &s->fab) == 0) {
 		s->have_fab = true;
 	} else if (errno != ENOTTY) {
@@ -870,7 +873,7 @@ static void fabric_json(const struct clshm_fabinfo *f)
 	fab_json_flags(&j, f);
 	json_uint(&j, "flags", f->flags);
 	json_uint(&j, "nparts", f->nparts);
-	json_uint(&j, "size", f->size);
+	json_uint(&j, "size", f->fabric_size);
 	json_uint(&j, "zone_off", f->zone_off);
 	json_uint(&j, "zone_size", f->zone_size);
 	json_uint(&j, "zone_used", f->zone_used);
@@ -893,7 +896,7 @@ static void fabric_text(const struct clshm_fabinfo *f)
 	if (!(f->flags & CLSHM_FAB_PRESENT))
 		return;
 	printf("  size      %llu bytes, %u partition slots\n",
-	       (unsigned long long)f->size, f->nparts);
+	       (unsigned long long)f->fabric_size, f->nparts);
 	printf("  local     partition %02x, IVPosition %u, %s\n", f->partid,
 	       f->ivposition, f->flags & CLSHM_FAB_JOINED ? "joined" :
 	       "not joined (it joins at 'clshmctl startup')");
@@ -922,6 +925,8 @@ static int cmd_fabric(struct ctx *c, const struct command *cmd, int argc,
 	if (ret >= 0)
 		return ret;
 	memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
 	if (ioctl(fd, CLSHM_IOC_FABINFO, &f) < 0)
 		err = errno;
 	close(fd);

@@ -53,6 +53,8 @@ static void startup_id_hint(int fd, const struct clshm_cfg *cfg, int err)
 	unsigned int id = cfg->partid, n = 0;
 
 	memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
 	if (ioctl(fd, CLSHM_IOC_FABINFO, &f) == 0) {
 		bell = f.flags & CLSHM_FAB_DOORBELL;
 		n = f.nparts;
@@ -418,6 +420,8 @@ static void report_busy(int fd)
 
 	errmsg("clshm is busy: segments are attached");
 	memset(&info, 0, sizeof(info));
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
 	if (ioctl(fd, CLSHM_IOC_INFO, &info) == 0 && info.page_size)
 		page_size = info.page_size;
 	else

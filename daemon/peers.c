@@ -554,6 +554,8 @@ void log_fabric(struct clshmd *d)
 	char sum[128];
 
 	memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
 	if (ioctl(d->fd, CLSHM_IOC_FABINFO, &f) < 0) {
 		logmsg(LOG_DEBUG, "fabric: cannot read it: %s", strerror(errno));
 		return;
@@ -573,6 +575,8 @@ void dump_fabric(struct clshmd *d)
 	size_t used = 0, i;
 
 	memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
 	if (ioctl(d->fd, CLSHM_IOC_FABINFO, &f) < 0) {
 		dumpline("fabric: cannot read it: %s", strerror(errno));
 		return;

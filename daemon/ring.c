@@ -54,7 +54,6 @@ static const char *const msg_names[MSG_TYPE_MAX + 1] = {
 	[CLSHM_MSG_SEG_RMID] = "rmid",
 	[CLSHM_MSG_SEG_DESTROY] = "destroy",
 	[CLSHM_MSG_GETHOSTNAME] = "gethostname",
-	[CLSHM_MSG_DUMP] = "dump",
 	[CLSHM_MSG_CLEAR] = "clear",
 	[CLSHM_MSG_PART_UP] = "part_up",
 	[CLSHM_MSG_PART_DOWN] = "part_down",
@@ -308,6 +307,7 @@ static void reply_hostname(struct clshmd *d, const struct clshm_msg *m)
 static int handle(struct clshmd *d, const struct clshm_msg *m, __u64 pos)
 {
 	struct clshm_ds *s;
+	__u32 key;
 
 	if (m->seq != pos) {
 		logmsg(LOG_WARNING, "ring entry %llu carries sequence %llu; skipped",
@@ -359,14 +359,16 @@ static int handle(struct clshmd *d, const struct clshm_msg *m, __u64 pos)
 		s->ctime = (__u64)time(NULL);
 		break;
 	case CLSHM_MSG_SEG_RMID:
-		logmsg(LOG_INFO, "segment 0x%08x key 0x%08x removed%s by uid %u pid %llu",
-		       m->shmid, m->key,
-		       m->flags & CLSHM_RMID_AUTO ? " at its last detach" : "",
-		       m->uid, m->arg[0]);
+		/* Removed while attached: it goes with its last detach. */
+		if (m->arg[1] != m->part)
+			logmsg(LOG_INFO, "segment 0x%08x key 0x%08x removed by uid %u of partition %llu; destroyed at its last detach",
+			       m->shmid, m->key, m->uid, m->arg[1]);
+		else
+			logmsg(LOG_INFO, "segment 0x%08x key 0x%08x removed by uid %u pid %llu; destroyed at its last detach",
+			       m->shmid, m->key, m->uid, m->arg[0]);
 		s = seg_find(d, m->shmid);
 		if (s)
-			s->state |= m->flags & CLSHM_RMID_AUTO ?
-				    CLSHM_SEG_AUTORMID : CLSHM_SEG_DEST;
+			s->state |= CLSHM_SEG_DEST;
 		else
 			logmsg(LOG_DEBUG, "segment 0x%08x was not in the table",
 			       m->shmid);
@@ -374,8 +376,23 @@ static int handle(struct clshmd *d, const struct clshm_msg *m, __u64 pos)
 	case CLSHM_MSG_SEG_DESTROY:
 		/* A removed segment has lost its key: name the one it had. */
 		s = seg_find(d, m->shmid);
-		logmsg(LOG_INFO, "segment 0x%08x key 0x%08x destroyed: %llu pages freed",
-		       m->shmid, !m->key && s ? s->key : m->key, m->arg[0]);
+		key = !m->key && s ? s->key : m->key;
+		if ((m->flags & CLSHM_DESTROY_RMID) && m->arg[2] != m->part)
+			logmsg(LOG_INFO, "segment 0x%08x key 0x%08x removed%s by uid %u of partition %llu and destroyed: %llu pages freed",
+			       m->shmid, key,
+			       m->flags & CLSHM_DESTROY_AUTO ? " (IPC_AUTORMID)" : "",
+			       m->uid, m->arg[2], m->arg[0]);
+		else if (m->flags & CLSHM_DESTROY_RMID)
+			logmsg(LOG_INFO, "segment 0x%08x key 0x%08x removed%s by uid %u pid %llu and destroyed: %llu pages freed",
+			       m->shmid, key,
+			       m->flags & CLSHM_DESTROY_AUTO ? " (IPC_AUTORMID)" : "",
+			       m->uid, m->arg[1], m->arg[0]);
+		else if (m->flags & CLSHM_DESTROY_AUTO)
+			logmsg(LOG_INFO, "segment 0x%08x key 0x%08x removed at its last detach (IPC_AUTORMID) and destroyed: %llu pages freed",
+			       m->shmid, key, m->arg[0]);
+		else
+			logmsg(LOG_INFO, "segment 0x%08x key 0x%08x destroyed: %llu pages freed",
+			       m->shmid, key, m->arg[0]);
 		if (!seg_remove(d, m->shmid))
 			logmsg(LOG_DEBUG, "segment 0x%08x was not in the table",
 			       m->shmid);
@@ -388,9 +405,6 @@ static int handle(struct clshmd *d, const struct clshm_msg *m, __u64 pos)
 			break;
 		}
 		reply_hostname(d, m);
-		break;
-	case CLSHM_MSG_DUMP:
-		dump_state(d, "requested by the driver");
 		break;
 	case CLSHM_MSG_CLEAR:
 		logmsg(LOG_NOTICE, "all segments removed: %llu segments",
@@ -524,7 +538,7 @@ int ring_drain(struct clshmd *d)
 }
 
 /* ------------------------------------------------------------------ */
-/* The state dump (SIGUSR1, CLSHM_MSG_DUMP), after PVM's shmd */
+/* The state dump (SIGUSR1), after PVM's shmd */
 
 static void dump_segments(struct clshmd *d)
 {
@@ -584,6 +598,8 @@ void dump_state(struct clshmd *d, const char *why)
 			 cfg.daemon_pid);
 
 	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.pad = 0;
 	if (ioctl(d->fd, CLSHM_IOC_COUNTERS, &c) < 0) {
 		dumpline("counters: cannot read them: %s", strerror(errno));
 	} else {

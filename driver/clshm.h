@@ -118,6 +118,8 @@ struct clshm_fab_engage;
  * @name: shown in logs
  * @vm_flags: VMA flags an attach gets (VM_MIXEDMAP for pages with a
  *            struct page, VM_PFNMAP | VM_IO for fabric memory)
+ * @priv_size: bytes of backend data allocated with each segment (after
+ *             struct clshm_seg, zeroed; clshm_seg_priv())
  * @seg_init: reserve backing for seg->npages pages and set
  *            seg->mapping; nothing resident yet
  * @seg_populate: make pages [first, first + nr) resident (pages_lock held)
@@ -131,6 +133,7 @@ struct clshm_fab_engage;
 struct clshm_backend_ops {
 	const char *name;
 	unsigned long vm_flags;
+	size_t priv_size;
 	int (*seg_init)(struct clshm_seg *seg);
 	int (*seg_populate)(struct clshm_seg *seg, pgoff_t first,
 			    unsigned long nr);
@@ -214,6 +217,11 @@ struct clshm_ring {
  * @rmid: IPC_RMID (CLSHM_RMID_AUTO: IPC_AUTORMID) of @shmid
  * @attach: turn @vma (offset = shmid pages) into an attach of the
  *          segment, if @who may have @want (rwx bits)
+ * @attach_prepare: CLSHM_IOC_SHMAT before its mmap: check that @who may
+ *                  attach @shmid with @want and give its size; the mmap
+ *                  that follows in the same call (@attach) uses what this
+ *                  learnt
+ * @attach_abort: the mmap after @attach_prepare did not reach @attach
  * @mintkey: a fresh key of partition @owner
  * @attached: a VMA of @seg (one of this owner's) was added by fork or
  *            mremap (part->lock held); may be NULL
@@ -236,6 +244,10 @@ struct clshm_owner_ops {
 		    u32 shmid, u32 flags);
 	int (*attach)(struct clshm_part *part, const struct clshm_who *who,
 		      struct vm_area_struct *vma, u32 want);
+	int (*attach_prepare)(struct clshm_part *part,
+			      const struct clshm_who *who, u32 shmid, u32 want,
+			      u64 *size);
+	void (*attach_abort)(struct clshm_part *part, u32 shmid);
 	int (*mintkey)(struct clshm_part *part, const struct clshm_who *who,
 		       u32 owner, u32 *key);
 	void (*attached)(struct clshm_seg *seg);
@@ -266,6 +278,7 @@ struct clshm_remote {
 	struct xarray proxies;		/* shmid -> proxy of a remote seg */
 	struct list_head proxy_list;	/* proxies holding a table ref */
 	struct list_head rreqs;		/* struct clshm_rreq in flight */
+	struct list_head grants;	/* struct clshm_grant (SHMAT) */
 	u64 next_rreq;
 };
 
@@ -376,8 +389,14 @@ struct clshm_seg {
 	struct mutex pages_lock;
 	unsigned long nr_resident;	/* also read locklessly for reports */
 	bool dead;			/* memory released: faults get SIGBUS */
-	void *bdata;			/* backend data */
+	void *bdata;			/* backend data, set by seg_init */
 };
+
+/* The backend data allocated with @seg (backend->priv_size bytes). */
+static inline void *clshm_seg_priv(struct clshm_seg *seg)
+{
+	return seg + 1;
+}
 
 /**
  * struct clshm_xseg - the fabric side of a segment (remote.c, fabmem.c)
@@ -388,6 +407,7 @@ struct clshm_seg {
  * @engage_idx: proxy: its engagement entry, or -1
  * @pnode: proxy: in part->remote.proxy_list
  * @seg: proxy: the segment this is the fabric side of
+ * @zeroed: owned: fault batches zeroed so far (under seg->pages_lock)
  * @rattach: owned: attaches per partition (they sum to seg->rnattch)
  *
  * All but @zfirst protected by part->lock.
@@ -400,6 +420,7 @@ struct clshm_xseg {
 	int engage_idx;
 	struct list_head pnode;
 	struct clshm_seg *seg;
+	unsigned long *zeroed;
 	u32 rattach[CLSHM_FAB_MAX_PARTS];
 };
 
@@ -476,6 +497,7 @@ void clshm_zone_leave(struct clshm_part *part);
 void clshm_zone_zombie(struct clshm_seg *seg, const unsigned long *waiting);
 void clshm_zone_zombies_release(struct clshm_part *part, u32 id, u32 shmid,
 				bool all);
+void clshm_fabmem_zero_all(struct clshm_seg *seg);
 
 /* ring.c */
 int clshm_ring_alloc(struct clshm_part *part);
@@ -483,7 +505,8 @@ void clshm_ring_free(struct clshm_part *part);
 void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 		     struct clshm_seg *seg, u64 arg0, u64 arg1);
 void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
-			 struct clshm_seg *seg, const struct clshm_who *who);
+			 struct clshm_seg *seg, const struct clshm_who *who,
+			 u64 arg0, u64 arg1, u64 arg2);
 void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
 			  u32 peer, u64 arg0, u64 arg1, u64 arg2);
 int clshm_ring_mmap(struct clshm_part *part, struct file *file,

@@ -3,7 +3,12 @@
  * fabmem.c - the fabric-memory backend: segment memory in a fabric zone
  *
  * On a fabric, every segment a partition owns lives in that partition's
- * zone: an extent of zone pages from the zone map, zeroed at creation.
+ * zone: an extent of zone pages from the zone map.  Its memory is zeroed
+ * lazily, as System V's is: a fault of the owner's zeroes the fault batch
+ * it falls in (and maps only batches that are zeroed), and an attach from
+ * another partition has the owner zero what is left before it answers
+ * (clshm_fabmem_zero_all()), so creating a segment costs the same at any
+ * size and nobody ever sees what the pages held before.
  * The pages are bus addresses of the fabric with no struct page, mapped
  * VM_PFNMAP with vmf_insert_pfn() (so futexes and get_user_pages do not
  * work on them: wait.c replaces the futex).  A proxy (a segment of
@@ -213,8 +218,8 @@ static int zone_alloc(struct clshm_part *part, unsigned long npages,
  */
 
 /*
- * An owned segment gets its extent (zeroed) and its fabric side here; a
- * proxy comes with both from remote.c.
+ * An owned segment gets its extent and its fabric side here; a proxy
+ * comes with both from remote.c.
  */
 static int fab_seg_init(struct clshm_seg *seg)
 {
@@ -230,12 +235,14 @@ static int fab_seg_init(struct clshm_seg *seg)
 		if (!seg->x)
 			return -ENOMEM;
 		seg->x->engage_idx = -1;
+		seg->x->zeroed = bitmap_zalloc(DIV_ROUND_UP(seg->npages,
+							    seg->fault_batch),
+					       GFP_KERNEL_ACCOUNT);
+		if (!seg->x->zeroed)
+			return -ENOMEM;	/* seg->x goes with the segment */
 		err = zone_alloc(part, seg->npages, &seg->x->zfirst);
 		if (err)
-			return err;	/* seg->x goes with the segment */
-		memset(clshm_fab_zone(part->fab, part->partid) +
-		       (seg->x->zfirst << PAGE_SHIFT), 0,
-		       seg->npages << PAGE_SHIFT);
+			return err;
 	}
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
 	shmem = shmem_file_setup(name, 0, VM_NORESERVE);
@@ -254,11 +261,44 @@ static int fab_seg_init(struct clshm_seg *seg)
 	return 0;
 }
 
-/* Fabric memory is always there. */
+/*
+ * Fabric memory is always there, but an owned segment's is zeroed batch by
+ * batch, the first time a batch is needed (pages_lock held).  A proxy's
+ * owner zeroed all of it before it answered the attach.
+ */
 static int fab_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			    unsigned long nr)
 {
+	unsigned long b, bsize = seg->fault_batch;
+	void *base;
+
+	lockdep_assert_held(&seg->pages_lock);
+	if (clshm_seg_is_proxy(seg))
+		return 0;
+	base = clshm_fab_zone(seg->part->fab, CLSHM_ID_PART(seg->shmid)) +
+	       (seg->x->zfirst << PAGE_SHIFT);
+	for (b = first / bsize; b * bsize < first + nr; b++) {
+		if (test_bit(b, seg->x->zeroed))
+			continue;
+		memset(base + ((b * bsize) << PAGE_SHIFT), 0,
+		       min(bsize, seg->npages - b * bsize) << PAGE_SHIFT);
+		__set_bit(b, seg->x->zeroed);
+	}
 	return 0;
+}
+
+/**
+ * clshm_fabmem_zero_all - zero what is not zeroed yet of an owned segment
+ * @seg: a segment of this partition on the fabric (part->lock held)
+ *
+ * Before another partition maps it: it maps every page at once.
+ */
+void clshm_fabmem_zero_all(struct clshm_seg *seg)
+{
+	mutex_lock(&seg->pages_lock);
+	if (!seg->dead)
+		fab_seg_populate(seg, 0, seg->npages);
+	mutex_unlock(&seg->pages_lock);
 }
 
 static int fab_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
@@ -273,6 +313,10 @@ static int fab_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 	pfn = PHYS_PFN(clshm_fab_zone_phys(fab, CLSHM_ID_PART(seg->shmid))) +
 	      seg->x->zfirst + first;
 	for (i = 0; i < nr; i++) {
+		/* Not zeroed yet: its own fault will zero and map it. */
+		if (!clshm_seg_is_proxy(seg) &&
+		    !test_bit((first + i) / seg->fault_batch, seg->x->zeroed))
+			continue;
 		ret = vmf_insert_pfn(vma, vma->vm_start +
 				     ((first + i) << PAGE_SHIFT), pfn + i);
 		if (ret & VM_FAULT_ERROR)
@@ -298,6 +342,8 @@ static void fab_seg_release(struct clshm_seg *seg)
 
 static void fab_seg_free(struct clshm_seg *seg)
 {
+	if (seg->x)
+		bitmap_free(seg->x->zeroed);
 	fput(seg->bdata);
 	seg->bdata = NULL;
 }

@@ -29,6 +29,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -58,7 +59,7 @@ struct clshm_ucmd {
 /* Row flags. */
 #define IOF_ADMIN	0x1	/* needs CAP_SYS_ADMIN (before anything) */
 #define IOF_DAEMON	0x2	/* only the registered daemon's ctl file */
-#define IOF_EXT		0x4	/* extensible: any size from @size on */
+#define IOF_EXT		0x4	/* extensible: struct clshm_ext_hdr first */
 #define IOF_OWNOUT	0x8	/* the handler copies out itself */
 
 /**
@@ -82,12 +83,20 @@ struct clshm_ioctl_op {
  * Who and whose
  */
 
-/* The owner operations for partition @id's keys and shmids. */
+/*
+ * The owner operations for partition @id's keys and shmids, or
+ * ERR_PTR(@absent) if @id is another partition that is not up.  Without
+ * a fabric, or for our own id, no lock is needed: the local owner checks
+ * under part->lock that the id is ours and the partition up (partid and
+ * fab only change while it is down).
+ */
 static const struct clshm_owner_ops *owner_of(struct clshm_part *part,
 					      u32 id, int absent)
 {
 	const struct clshm_owner_ops *ops = &clshm_local_owner;
 
+	if (!READ_ONCE(part->fab) || id == READ_ONCE(part->partid))
+		return ops;
 	mutex_lock(&part->lock);
 	/* Shut down: the local owner answers ENODEV. */
 	if (part->state == CLSHM_STATE_UP && id != part->partid) {
@@ -241,10 +250,11 @@ static int ioc_wait(struct clshm_ucmd *u)
 	struct clshm_wait *a = u->arg;
 	int err;
 
-	if (a->flags || a->pad || (a->addr & 3) || a->addr >= TASK_SIZE)
+	if ((a->flags & ~CLSHM_WAIT_FLAGS_ALL) || a->pad || (a->addr & 3) ||
+	    a->addr >= TASK_SIZE)
 		return -EINVAL;
 	err = clshm_wait(u->part, a);
-	/* The time left, for the restart (see wait.c). */
+	/* The deadline, for the restart (see wait.c). */
 	if (err == -ERESTARTNOHAND &&
 	    copy_to_user(u->ubuf, a, min_t(u32, u->usize, sizeof(*a))))
 		return -EFAULT;
@@ -258,6 +268,53 @@ static int ioc_wake(struct clshm_ucmd *u)
 	if (a->flags || a->addr >= TASK_SIZE)
 		return -EINVAL;
 	return clshm_wake(u->part, a);
+}
+
+/*
+ * shmat(2) in one call: the owner checks and tells the size (for another
+ * partition's segment, its one ATTACH), then the segment is mapped like
+ * an mmap(2) of the device, which uses what the first half learnt.
+ */
+static int ioc_shmat(struct clshm_ucmd *u)
+{
+	const struct clshm_owner_ops *ops;
+	struct clshm_shmat *a = u->arg;
+	unsigned long flags = MAP_SHARED, prot = PROT_READ, addr;
+	struct clshm_who who;
+	u32 want = 0444;
+	u64 size;
+	int err;
+
+	if ((a->flags & ~CLSHM_SHMAT_FLAGS_ALL) || (a->addr & ~PAGE_MASK) ||
+	    a->addr >= TASK_SIZE)
+		return -EINVAL;
+	if (!(a->flags & CLSHM_SHMAT_RDONLY)) {
+		want |= 0222;
+		prot |= PROT_WRITE;
+	}
+	if (a->flags & CLSHM_SHMAT_EXEC) {
+		want |= 0111;
+		prot |= PROT_EXEC;
+	}
+	if (a->addr)
+		flags |= MAP_FIXED_NOREPLACE;
+	ops = shmid_owner(u->part, a->shmid);
+	if (IS_ERR(ops))
+		return PTR_ERR(ops);
+	clshm_who_current(&who, u->part);
+	err = ops->attach_prepare(u->part, &who, a->shmid, want, &size);
+	if (err)
+		return err;
+	addr = vm_mmap(u->file, a->addr, size, prot, flags,
+		       (unsigned long)a->shmid << PAGE_SHIFT);
+	if (IS_ERR_VALUE(addr)) {
+		ops->attach_abort(u->part, a->shmid);
+		/* An occupied range is EINVAL, as for shmat(2). */
+		return addr == -EEXIST ? -EINVAL : (long)addr;
+	}
+	a->addr = addr;
+	a->size = size;
+	return 0;
 }
 
 /**
@@ -333,10 +390,11 @@ static int ioc_info(struct clshm_ucmd *u)
 
 static int ioc_counters(struct clshm_ucmd *u)
 {
-	__u64 *out = u->arg;
+	struct clshm_counters *c = u->arg;
+	__u64 *out = &c->segs_live;
 	int i;
 
-	BUILD_BUG_ON(sizeof(struct clshm_counters) !=
+	BUILD_BUG_ON(sizeof(*c) != offsetof(struct clshm_counters, segs_live) +
 		     CLSHM_NR_COUNTERS * sizeof(__u64));
 	for (i = 0; i < CLSHM_NR_COUNTERS; i++)
 		out[i] = atomic64_read(&u->part->counters[i]);
@@ -542,13 +600,13 @@ static int ioc_peer(struct clshm_ucmd *u)
 
 static const struct clshm_ioctl_op clshm_ioctls[] = {
 	IOCTL_OP(CLSHM_IOC_VERSION, struct clshm_version, BOTH, 0, ioc_version),
-	IOCTL_OP(CLSHM_IOC_INFO, struct clshm_info, BOTH, 0, ioc_info),
-	IOCTL_OP(CLSHM_IOC_COUNTERS, struct clshm_counters, BOTH, 0,
+	IOCTL_OP(CLSHM_IOC_INFO, struct clshm_info, BOTH, IOF_EXT, ioc_info),
+	IOCTL_OP(CLSHM_IOC_COUNTERS, struct clshm_counters, BOTH, IOF_EXT,
 		 ioc_counters),
 	IOCTL_OP(CLSHM_IOC_LIST, struct clshm_list, BOTH, 0, ioc_list),
 	IOCTL_OP(CLSHM_IOC_PARTLIST, struct clshm_partlist, BOTH, 0,
 		 ioc_partlist),
-	IOCTL_OP(CLSHM_IOC_FABINFO, struct clshm_fabinfo, BOTH, 0,
+	IOCTL_OP(CLSHM_IOC_FABINFO, struct clshm_fabinfo, BOTH, IOF_EXT,
 		 ioc_fabinfo),
 	IOCTL_OP(CLSHM_IOC_MINTKEY, struct clshm_mintkey, SHM, 0, ioc_mintkey),
 	IOCTL_OP(CLSHM_IOC_SHMGET, struct clshm_shmget, SHM, IOF_OWNOUT,
@@ -561,6 +619,7 @@ static const struct clshm_ioctl_op clshm_ioctls[] = {
 		 ioc_gethostname),
 	IOCTL_OP(CLSHM_IOC_WAIT, struct clshm_wait, SHM, 0, ioc_wait),
 	IOCTL_OP(CLSHM_IOC_WAKE, struct clshm_wake, SHM, 0, ioc_wake),
+	IOCTL_OP(CLSHM_IOC_SHMAT, struct clshm_shmat, SHM, 0, ioc_shmat),
 	IOCTL_OP(CLSHM_IOC_GETCFG, struct clshm_cfg, CTL, 0, ioc_getcfg),
 	IOCTL_OP(CLSHM_IOC_SETCFG, struct clshm_cfg, CTL, IOF_ADMIN,
 		 ioc_setcfg),
@@ -575,6 +634,15 @@ static const struct clshm_ioctl_op clshm_ioctls[] = {
 	IOCTL_OP(CLSHM_IOC_CLEAR, struct clshm_clear, CTL, IOF_ADMIN,
 		 ioc_clear),
 	IOCTL_OP(CLSHM_IOC_PEER, struct clshm_peer, CTL, 0, ioc_peer),
+};
+
+/*
+ * The head of every extensible argument: the caller's size in, the bytes
+ * filled out.
+ */
+struct clshm_ext_hdr {
+	__u32 size;
+	__u32 pad;
 };
 
 /* The largest argument of any row: the kernel copy lives on the stack. */
@@ -611,9 +679,11 @@ long clshm_ioctl(struct file *file, unsigned int dev, unsigned int cmd,
 	if (!op->fn || !(op->devs & dev) ||
 	    _IOC_DIR(cmd) != _IOC_DIR(op->cmd))
 		return -ENOTTY;
-	if (op->flags & IOF_EXT ? u.usize < _IOC_SIZE(op->cmd) : cmd != op->cmd)
+	if (op->flags & IOF_EXT ? u.usize < sizeof(struct clshm_ext_hdr) :
+				  cmd != op->cmd)
 		return -ENOTTY;
 	BUILD_BUG_ON(sizeof(struct clshm_stat) > sizeof(buf));
+	BUILD_BUG_ON(sizeof(struct clshm_fabinfo) > sizeof(buf));
 
 	if ((op->flags & IOF_ADMIN) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -626,9 +696,17 @@ long clshm_ioctl(struct file *file, unsigned int dev, unsigned int cmd,
 	} else {
 		memset(buf, 0, op->size);
 	}
+	if (op->flags & IOF_EXT) {
+		struct clshm_ext_hdr *h = u.arg;
+
+		if (h->size != u.usize || h->pad)
+			return -EINVAL;
+	}
 	err = op->fn(&u);
 	if (err)
 		return err;
+	if (op->flags & IOF_EXT)
+		((struct clshm_ext_hdr *)u.arg)->size = min(u.usize, op->size);
 	if ((_IOC_DIR(cmd) & _IOC_READ) && !(op->flags & IOF_OWNOUT) &&
 	    copy_to_user(u.ubuf, buf, min_t(u32, u.usize, op->size)))
 		return -EFAULT;

@@ -106,12 +106,12 @@ void clshm_local_exit(void)
  *          pinned page per resident index c * LOCAL_CHUNK_PAGES + i (NULL
  *          where not resident); a chunk appears when its first page becomes
  *          resident, so a segment costs the same to create at any size
- * @rcu: the structure is freed after a grace period
+ *
+ * Allocated with the segment (clshm_seg_priv()), and freed with it.
  */
 struct clshm_local_seg {
 	struct file *shmem;
 	struct xarray chunks;
-	struct rcu_head rcu;
 };
 
 static int local_seg_init(struct clshm_seg *seg)
@@ -119,11 +119,8 @@ static int local_seg_init(struct clshm_seg *seg)
 	struct clshm_local_seg *ls;
 	struct address_space *mapping;
 	char name[24];
-	int err;
 
-	ls = kzalloc(sizeof(*ls), GFP_KERNEL_ACCOUNT);
-	if (!ls)
-		return -ENOMEM;
+	ls = clshm_seg_priv(seg);
 	xa_init(&ls->chunks);
 
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
@@ -135,10 +132,8 @@ static int local_seg_init(struct clshm_seg *seg)
 		ls->shmem = shmem_file_setup(name,
 					(loff_t)seg->npages << PAGE_SHIFT,
 					VM_NORESERVE);
-	if (IS_ERR(ls->shmem)) {
-		err = PTR_ERR(ls->shmem);
-		goto err_free_ls;
-	}
+	if (IS_ERR(ls->shmem))
+		return PTR_ERR(ls->shmem);
 	mapping = ls->shmem->f_mapping;
 	mapping_set_unevictable(mapping);
 	mapping_set_gfp_mask(mapping, mapping_gfp_mask(mapping) & ~__GFP_MOVABLE);
@@ -150,10 +145,6 @@ static int local_seg_init(struct clshm_seg *seg)
 		seg->fault_batch = LOCAL_HUGE_PAGES;
 	seg->bdata = ls;
 	return 0;
-
-err_free_ls:
-	kfree(ls);
-	return err;
 }
 
 static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
@@ -307,13 +298,13 @@ static void local_seg_free(struct clshm_seg *seg)
 
 	fput(ls->shmem);
 	xa_destroy(&ls->chunks);
-	kfree_rcu(ls, rcu);
 	seg->bdata = NULL;
 }
 
 const struct clshm_backend_ops clshm_local_backend = {
 	.name = "local",
 	.vm_flags = VM_MIXEDMAP,
+	.priv_size = sizeof(struct clshm_local_seg),
 	.seg_init = local_seg_init,
 	.seg_populate = local_seg_populate,
 	.seg_map = local_seg_map,

@@ -136,6 +136,7 @@ static struct clshm_part *part_alloc(void)
 	xa_init_flags(&part->segs, XA_FLAGS_ALLOC1);
 	xa_init(&part->remote.proxies);
 	INIT_LIST_HEAD(&part->remote.rreqs);
+	INIT_LIST_HEAD(&part->remote.grants);
 	INIT_LIST_HEAD(&part->remote.proxy_list);
 	part->remote.next_rreq = 1;
 	INIT_LIST_HEAD(&part->zone.zombies);

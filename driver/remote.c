@@ -411,21 +411,55 @@ static void proxy_vm_changed(struct clshm_seg *seg)
 		proxy_drop(seg);
 }
 
-/*
- * Attach another partition's segment: one ATTACH request, whose reply
- * carries the extent; the owner counted the attach when it answered.
+/**
+ * struct clshm_grant - an ATTACH the owner answered, waiting for its mmap
+ * @node: in part->remote.grants (part->lock)
+ * @task: the thread whose CLSHM_IOC_SHMAT asked
+ * @shmid: the segment
+ * @want: the rwx bits granted
+ * @first: first page of the extent in the owner's zone
+ * @npages: length of the extent
+ * @size: the segment's size
+ *
+ * CLSHM_IOC_SHMAT learns the size from the owner's reply, then maps; the
+ * mmap finds the grant here instead of asking again.  A grant lives only
+ * inside that one ioctl call.
  */
-static int remote_attach(struct clshm_part *part, const struct clshm_who *who,
-			 struct vm_area_struct *vma, u32 want)
+struct clshm_grant {
+	struct list_head node;
+	struct task_struct *task;
+	u32 shmid;
+	u32 want;
+	u64 first;
+	u64 npages;
+	u64 size;
+};
+
+/* The owner may have counted an attach we do not have: say what we have. */
+static void attach_correct(struct clshm_part *part, u32 shmid)
 {
-	unsigned long len = vma->vm_end - vma->vm_start;
-	u32 shmid = vma->vm_pgoff, owner = CLSHM_ID_PART(shmid);
-	struct clshm_seg *seg = NULL;
-	u64 first, npages, size;
+	struct clshm_seg *seg;
+
+	lockdep_assert_held(&part->lock);
+	seg = xa_load(&part->remote.proxies, shmid);
+	if (send_nattch(part, shmid, seg ? seg->nattch : 0) && seg)
+		seg->x->nattch_dirty = true;
+}
+
+/*
+ * Ask the owner to attach @shmid for @who with @want: one ATTACH, whose
+ * reply carries the extent; the owner counts the attach when it answers.
+ * Returns 0 with @g filled, a refusal (nothing was counted), or, for a
+ * reply lost or unusable, an error after telling the owner what we really
+ * have.
+ */
+static int attach_request(struct clshm_part *part, const struct clshm_who *who,
+			  u32 shmid, u32 want, struct clshm_grant *g)
+{
+	u32 owner = CLSHM_ID_PART(shmid);
 	struct clshm_fab_msg m;
 	struct clshm_rreq rq;
-	struct clshm_xseg *x;
-	int err, idx;
+	int err;
 
 	msg_prepare(&m, CLSHM_FM_ATTACH, who);
 	m.arg[0] = shmid;
@@ -439,29 +473,51 @@ static int remote_attach(struct clshm_part *part, const struct clshm_who *who,
 	mutex_lock(&part->lock);
 	if (err)
 		goto out_correct;	/* lost or timed out: maybe counted */
-	first = rq.reply.arg[0];
-	npages = rq.reply.arg[1];
-	size = rq.reply.arg[2];
+	g->shmid = shmid;
+	g->want = want;
+	g->first = rq.reply.arg[0];
+	g->npages = rq.reply.arg[1];
+	g->size = rq.reply.arg[2];
 	err = -EIO;
-	if (!npages || npages > clshm_fab_zone_pages(part->fab) ||
-	    first > clshm_fab_zone_pages(part->fab) - npages || !size ||
-	    size > npages << PAGE_SHIFT ||
-	    size <= (npages - 1) << PAGE_SHIFT) {
+	if (!g->npages || g->npages > clshm_fab_zone_pages(part->fab) ||
+	    g->first > clshm_fab_zone_pages(part->fab) - g->npages ||
+	    !g->size || g->size > g->npages << PAGE_SHIFT ||
+	    g->size <= (g->npages - 1) << PAGE_SHIFT) {
 		remote_bad(part, owner, "attach reply names pages outside its zone");
 		goto out_correct;
 	}
+	mutex_unlock(&part->lock);
+	return 0;
+
+out_correct:
+	attach_correct(part, shmid);
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+/*
+ * Make @vma an attach of the segment @g describes, through its proxy
+ * (made here if it is the first attach).  On failure the owner is told.
+ */
+static int attach_map(struct clshm_part *part, struct vm_area_struct *vma,
+		      const struct clshm_grant *g)
+{
+	u32 owner = CLSHM_ID_PART(g->shmid);
+	struct clshm_seg *seg;
+	struct clshm_xseg *x;
+	int err, idx;
+
+	mutex_lock(&part->lock);
 	err = -EINVAL;
-	if (len != npages << PAGE_SHIFT)
+	if (vma->vm_end - vma->vm_start != g->npages << PAGE_SHIFT)
 		goto out_correct;
 	err = -EIO;
-	if (part->state != CLSHM_STATE_UP ||
-	    clshm_part_reachable(part, owner))
+	if (clshm_part_reachable(part, owner))
 		goto out_unlock;	/* it went down meanwhile */
 
-	seg = xa_load(&part->remote.proxies, shmid);
-	if (seg && (seg->x->zfirst != first || seg->npages != npages)) {
+	seg = xa_load(&part->remote.proxies, g->shmid);
+	if (seg && (seg->x->zfirst != g->first || seg->npages != g->npages)) {
 		remote_bad(part, owner, "attach reply moved a segment");
-		seg = NULL;
 		goto out_correct;
 	}
 	if (!seg) {
@@ -469,14 +525,14 @@ static int remote_attach(struct clshm_part *part, const struct clshm_who *who,
 		x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 		if (!x)
 			goto out_correct;
-		x->zfirst = first;
+		x->zfirst = g->first;
 		x->engage_idx = -1;
-		seg = clshm_seg_alloc(part, shmid, size, &clshm_fabric_backend,
+		seg = clshm_seg_alloc(part, g->shmid, g->size,
+				      &clshm_fabric_backend,
 				      &clshm_remote_owner);
 		if (IS_ERR(seg)) {
 			kfree(x);
 			err = PTR_ERR(seg);
-			seg = NULL;
 			goto out_correct;
 		}
 		seg->x = x;	/* freed with the segment from here on */
@@ -484,18 +540,19 @@ static int remote_attach(struct clshm_part *part, const struct clshm_who *who,
 		err = seg->backend->seg_init(seg);
 		if (err)
 			goto err_put_proxy;
-		idx = clshm_fab_engage(part, owner, first, npages);
+		idx = clshm_fab_engage(part, owner, g->first, g->npages);
 		err = idx;
 		if (idx < 0)
 			goto err_put_proxy;
-		seg->x->engage_idx = idx;
-		err = xa_insert(&part->remote.proxies, shmid, seg, GFP_KERNEL);
+		x->engage_idx = idx;
+		err = xa_insert(&part->remote.proxies, g->shmid, seg,
+				GFP_KERNEL);
 		if (err) {
 			clshm_fab_disengage(part, idx);
 			goto err_put_proxy;
 		}
 		seg->in_table = true;
-		list_add(&seg->x->pnode, &part->remote.proxy_list);
+		list_add(&x->pnode, &part->remote.proxy_list);
 	}
 	err = clshm_seg_attach_vma(seg, vma);
 	if (err) {
@@ -510,15 +567,97 @@ static int remote_attach(struct clshm_part *part, const struct clshm_who *who,
 
 err_put_proxy:
 	clshm_seg_put(seg);
-	seg = NULL;
 out_correct:
-	/* The owner may have counted this attach: say what we really have. */
-	seg = xa_load(&part->remote.proxies, shmid);
-	if (send_nattch(part, shmid, seg ? seg->nattch : 0) && seg)
-		seg->x->nattch_dirty = true;
+	attach_correct(part, g->shmid);
 out_unlock:
 	mutex_unlock(&part->lock);
 	return err;
+}
+
+/* An attach the owner counted did not happen: tell it. */
+static void attach_abort_one(struct clshm_part *part, u32 shmid)
+{
+	mutex_lock(&part->lock);
+	attach_correct(part, shmid);
+	mutex_unlock(&part->lock);
+}
+
+/* The grant CLSHM_IOC_SHMAT left for this thread's mmap of @shmid. */
+static struct clshm_grant *grant_take(struct clshm_part *part, u32 shmid)
+{
+	struct clshm_grant *g;
+
+	mutex_lock(&part->lock);
+	list_for_each_entry(g, &part->remote.grants, node) {
+		if (g->task == current && g->shmid == shmid) {
+			list_del_init(&g->node);
+			mutex_unlock(&part->lock);
+			return g;
+		}
+	}
+	mutex_unlock(&part->lock);
+	return NULL;
+}
+
+/*
+ * mmap of another partition's shmid: use the grant of the CLSHM_IOC_SHMAT
+ * that is mapping it, or ask the owner now (a plain mmap(2)).
+ */
+static int remote_attach(struct clshm_part *part, const struct clshm_who *who,
+			 struct vm_area_struct *vma, u32 want)
+{
+	struct clshm_grant *g, own;
+	int err;
+
+	g = grant_take(part, vma->vm_pgoff);
+	if (g) {
+		err = -EACCES;		/* mprotect cannot get here: VM_MAYWRITE */
+		if ((want & ~g->want) == 0)
+			err = attach_map(part, vma, g);
+		else
+			attach_abort_one(part, g->shmid);
+		kfree(g);
+		return err;
+	}
+	err = attach_request(part, who, vma->vm_pgoff, want, &own);
+	if (err)
+		return err;
+	return attach_map(part, vma, &own);
+}
+
+/* CLSHM_IOC_SHMAT, first half: ask the owner, keep the grant. */
+static int remote_attach_prepare(struct clshm_part *part,
+				 const struct clshm_who *who, u32 shmid,
+				 u32 want, u64 *size)
+{
+	struct clshm_grant *g;
+	int err;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	err = attach_request(part, who, shmid, want, g);
+	if (err) {
+		kfree(g);
+		return err;
+	}
+	g->task = current;
+	*size = g->size;
+	mutex_lock(&part->lock);
+	list_add(&g->node, &part->remote.grants);
+	mutex_unlock(&part->lock);
+	return 0;
+}
+
+/* CLSHM_IOC_SHMAT's mmap failed before it reached us: let go of the grant. */
+static void remote_attach_abort(struct clshm_part *part, u32 shmid)
+{
+	struct clshm_grant *g = grant_take(part, shmid);
+
+	if (!g)
+		return;		/* the mmap used it, and cleaned up itself */
+	attach_abort_one(part, shmid);
+	kfree(g);
 }
 
 /* Zap a proxy: its owner tore the segment down, or we shut down by force. */
@@ -626,6 +765,7 @@ static int owner_attach(struct clshm_part *part, const struct clshm_who *who,
 		return -EACCES;
 	if (seg->x->rattach[who->part] >= CLSHM_RATTACH_MAX)
 		return -ENOSPC;
+	clshm_fabmem_zero_all(seg);	/* it maps every page at once */
 	seg->x->rattach[who->part]++;
 	seg->rnattch++;
 	seg->atime = ktime_get_real_seconds();
@@ -916,6 +1056,8 @@ const struct clshm_owner_ops clshm_remote_owner = {
 	.set = remote_set,
 	.rmid = remote_rmid,
 	.attach = remote_attach,
+	.attach_prepare = remote_attach_prepare,
+	.attach_abort = remote_attach_abort,
 	.mintkey = remote_mintkey,
 	.attached = proxy_vm_changed,
 	.detached = proxy_vm_changed,

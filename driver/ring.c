@@ -282,16 +282,19 @@ void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 /**
  * clshm_ring_post_who - post a notification about what a requester did
  * @part: the partition
- * @type: CLSHM_MSG_SEG_RMID
+ * @type: CLSHM_MSG_SEG_RMID or CLSHM_MSG_SEG_DESTROY
  * @flags: type-specific flags
  * @seg: the segment concerned
- * @who: the requester: its uid is the message's, arg0 its pid (0 from
- *       another partition), arg1 its partition
+ * @who: the requester: its uid is the message's
+ * @arg0: first argument
+ * @arg1: second argument
+ * @arg2: third argument
  *
  * Like clshm_ring_post(), never fails.
  */
 void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
-			 struct clshm_seg *seg, const struct clshm_who *who)
+			 struct clshm_seg *seg, const struct clshm_who *who,
+			 u64 arg0, u64 arg1, u64 arg2)
 {
 	struct clshm_ring *ring = &part->ring;
 	struct clshm_msg msg;
@@ -300,8 +303,9 @@ void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
 	lockdep_assert_held(&part->lock);
 	msg_init(&msg, part, type, flags, seg);
 	msg.uid = from_kuid(&init_user_ns, who->uid);
-	msg.arg[0] = who->pid;
-	msg.arg[1] = who->part;
+	msg.arg[0] = arg0;
+	msg.arg[1] = arg1;
+	msg.arg[2] = arg2;
 	spin_lock(&ring->lock);
 	err = ring_put(part, &msg);
 	if (!err)

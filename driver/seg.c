@@ -254,7 +254,7 @@ struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 {
 	struct clshm_seg *seg;
 
-	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	seg = kzalloc(sizeof(*seg) + ops->priv_size, GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		return ERR_PTR(-ENOMEM);
 	seg->part = part;
@@ -345,8 +345,13 @@ err_erase_serial:
 	return err;
 }
 
-/* Take the segment out of the tables and give its memory back. */
-static void seg_destroy(struct clshm_seg *seg)
+/*
+ * Take the segment out of the tables and give its memory back.  @dflags
+ * (CLSHM_DESTROY_*) and @who say why, for the daemon: a removal that
+ * destroys at once is announced by this one message.
+ */
+static void seg_destroy(struct clshm_seg *seg, u32 dflags,
+			const struct clshm_who *who)
 {
 	struct clshm_part *part = seg->part;
 	unsigned long freed;
@@ -381,12 +386,21 @@ static void seg_destroy(struct clshm_seg *seg)
 
 	clshm_count(part, CLSHM_C_SEGS_LIVE, -1);
 	clshm_count(part, CLSHM_C_SEGS_DESTROYED, 1);
-	clshm_ring_post(part, CLSHM_MSG_SEG_DESTROY, 0, seg, freed, 0);
+	if (who)
+		clshm_ring_post_who(part, CLSHM_MSG_SEG_DESTROY, dflags, seg,
+				    who, freed, who->pid, who->part);
+	else
+		clshm_ring_post(part, CLSHM_MSG_SEG_DESTROY, dflags, seg,
+				freed, 0);
 	clshm_seg_put(seg);	/* the tables' hold */
 }
 
-/* IPC_RMID: the key goes now, the memory with the last attach. */
-static void seg_rmid(struct clshm_seg *seg)
+/*
+ * IPC_RMID: the key goes now, the memory with the last attach (@dflags,
+ * @who: as for seg_destroy(), if that is now).
+ */
+static void seg_rmid(struct clshm_seg *seg, u32 dflags,
+		     const struct clshm_who *who)
 {
 	struct clshm_part *part = seg->part;
 
@@ -397,7 +411,7 @@ static void seg_rmid(struct clshm_seg *seg)
 	}
 	seg->state |= CLSHM_SEG_DEST;
 	if (!seg_nattch_total(seg))
-		seg_destroy(seg);
+		seg_destroy(seg, dflags, who);
 }
 
 /**
@@ -435,9 +449,9 @@ int clshm_segs_clear(struct clshm_part *part, bool force)
 		if (!(seg->state & CLSHM_SEG_DEST))
 			n++;
 		if (force)
-			seg_destroy(seg);
+			seg_destroy(seg, 0, NULL);
 		else
-			seg_rmid(seg);
+			seg_rmid(seg, 0, NULL);
 	}
 	return n;
 }
@@ -732,8 +746,10 @@ int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
 
 /*
  * IPC_RMID, or IPC_AUTORMID (CLSHM_RMID_AUTO).  The daemon hears of a
- * removal once, when the key goes: an IPC_AUTORMID of an attached segment
- * is announced at its last detach (seg_detached_owned()).
+ * removal once: a segment destroyed at once by a DESTROY that names the
+ * requester, an attached one by an RMID now and a DESTROY at its last
+ * detach, and an IPC_AUTORMID of an attached one by the DESTROY at its
+ * last detach (seg_detached_owned()).
  */
 int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 		   u32 shmid, u32 flags)
@@ -744,12 +760,20 @@ int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 	err = seg_lookup_owner(part, who, shmid, &seg);
 	if (err)
 		return err;
-	if ((flags & CLSHM_RMID_AUTO) && seg_nattch_total(seg)) {
+	if (!seg_nattch_total(seg)) {
+		/* Destroyed now: one DESTROY says it all. */
+		seg_rmid(seg, CLSHM_DESTROY_RMID |
+			      (flags & CLSHM_RMID_AUTO ? CLSHM_DESTROY_AUTO : 0),
+			 who);
+		return 0;
+	}
+	if (flags & CLSHM_RMID_AUTO) {
 		seg->state |= CLSHM_SEG_AUTORMID;
 		return 0;
 	}
-	clshm_ring_post_who(part, CLSHM_MSG_SEG_RMID, flags, seg, who);
-	seg_rmid(seg);
+	clshm_ring_post_who(part, CLSHM_MSG_SEG_RMID, flags, seg, who,
+			    who->pid, who->part, 0);
+	seg_rmid(seg, 0, NULL);
 	return 0;
 }
 
@@ -851,9 +875,38 @@ static int local_mintkey(struct clshm_part *part, const struct clshm_who *who,
 	int err;
 
 	mutex_lock(&part->lock);
-	err = clshm_seg_mintkey(part, key);
+	/* Another partition, without a fabric to reach it: not up. */
+	err = part->state == CLSHM_STATE_UP ? -ENOENT : -ENODEV;
+	if (owner == part->partid)
+		err = clshm_seg_mintkey(part, key);
 	mutex_unlock(&part->lock);
 	return err;
+}
+
+/*
+ * The checks of shmat(2) for @who wanting @want of segment @shmid, of
+ * @len bytes if @len is not 0 (part->lock held).
+ */
+static int seg_attachable(struct clshm_part *part, const struct clshm_who *who,
+			  u32 shmid, u32 want, unsigned long len,
+			  struct clshm_seg **segp)
+{
+	struct clshm_seg *seg;
+
+	lockdep_assert_held(&part->lock);
+	if (part->state != CLSHM_STATE_UP)
+		return -ENODEV;
+	seg = clshm_seg_find(part, shmid);
+	if (!seg)
+		return -EINVAL;
+	if (seg->state & CLSHM_SEG_DEST)
+		return -EIDRM;
+	if (len && len != seg->npages << PAGE_SHIFT)
+		return -EINVAL;
+	if (!clshm_seg_perm_ok(seg, who, want))
+		return -EACCES;
+	*segp = seg;
+	return 0;
 }
 
 /*
@@ -863,31 +916,37 @@ static int local_mintkey(struct clshm_part *part, const struct clshm_who *who,
 static int local_attach(struct clshm_part *part, const struct clshm_who *who,
 			struct vm_area_struct *vma, u32 want)
 {
-	unsigned long len = vma->vm_end - vma->vm_start;
 	struct clshm_seg *seg;
 	int err;
 
 	mutex_lock(&part->lock);
-	err = -ENODEV;
-	if (part->state != CLSHM_STATE_UP)
-		goto out_unlock;
-	err = -EINVAL;
-	seg = clshm_seg_find(part, vma->vm_pgoff);
-	if (!seg)
-		goto out_unlock;
-	err = -EIDRM;
-	if (seg->state & CLSHM_SEG_DEST)
-		goto out_unlock;
-	err = -EINVAL;
-	if (len != seg->npages << PAGE_SHIFT)
-		goto out_unlock;
-	err = -EACCES;
-	if (!clshm_seg_perm_ok(seg, who, want))
-		goto out_unlock;
-	err = clshm_seg_attach_vma(seg, vma);
-out_unlock:
+	err = seg_attachable(part, who, vma->vm_pgoff, want,
+			     vma->vm_end - vma->vm_start, &seg);
+	if (!err)
+		err = clshm_seg_attach_vma(seg, vma);
 	mutex_unlock(&part->lock);
 	return err;
+}
+
+/* CLSHM_IOC_SHMAT before its mmap: the checks of local_attach(), and the size. */
+static int local_attach_prepare(struct clshm_part *part,
+				const struct clshm_who *who, u32 shmid,
+				u32 want, u64 *size)
+{
+	struct clshm_seg *seg;
+	int err;
+
+	mutex_lock(&part->lock);
+	err = seg_attachable(part, who, shmid, want, 0, &seg);
+	if (!err)
+		*size = (u64)seg->npages << PAGE_SHIFT;
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+/* Nothing was counted before the mmap. */
+static void local_attach_abort(struct clshm_part *part, u32 shmid)
+{
 }
 
 /*
@@ -901,10 +960,8 @@ static void seg_detached_owned(struct clshm_seg *seg)
 	if (seg_nattch_total(seg) || !seg->in_table ||
 	    !(seg->state & (CLSHM_SEG_DEST | CLSHM_SEG_AUTORMID)))
 		return;
-	if (!(seg->state & CLSHM_SEG_DEST))
-		clshm_ring_post(seg->part, CLSHM_MSG_SEG_RMID, CLSHM_RMID_AUTO,
-				seg, seg->lpid, seg->part->partid);
-	seg_rmid(seg);
+	seg_rmid(seg, seg->state & CLSHM_SEG_DEST ? 0 : CLSHM_DESTROY_AUTO,
+		 NULL);
 }
 
 const struct clshm_owner_ops clshm_local_owner = {
@@ -913,6 +970,8 @@ const struct clshm_owner_ops clshm_local_owner = {
 	.set = local_set,
 	.rmid = local_rmid,
 	.attach = local_attach,
+	.attach_prepare = local_attach_prepare,
+	.attach_abort = local_attach_abort,
 	.mintkey = local_mintkey,
 	.detached = seg_detached_owned,
 };

@@ -13,10 +13,10 @@
  * lost doorbell or message only delays it.
  *
  * Signals: a wait without a timeout is restarted after a signal (also
- * after an SA_RESTART handler), like FUTEX_WAIT; a timed wait writes the
- * time left back into the caller's request and is restarted with it when
- * no handler ran (a stop and continue), and fails with EINTR after a
- * handler, like a timed FUTEX_WAIT or select(2).
+ * after an SA_RESTART handler), like FUTEX_WAIT; a timed wait writes its
+ * absolute deadline back into the caller's request and is restarted with
+ * it when no handler ran (a stop and continue), so the timeout holds in
+ * total, and fails with EINTR after a handler, like a timed FUTEX_WAIT.
  *
  * Locking: seg->waitq's own lock only; waiters hold no clshm lock while
  * they sleep or read user memory.  part->lock is taken to look at the
@@ -26,6 +26,7 @@
 
 #include <linux/file.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
@@ -47,18 +48,21 @@ void clshm_seg_wake(struct clshm_seg *seg)
 /**
  * clshm_wait - CLSHM_IOC_WAIT
  * @part: the local partition
- * @a: the request, checked by the caller; on -ERESTARTNOHAND its
- *     timeout_ms holds the time left, for the caller to copy back
+ * @a: the request, checked by the caller; on -ERESTARTNOHAND it holds
+ *     the wait's deadline (CLSHM_WAIT_ABSTIME), for the caller to copy
+ *     back so that the restarted call waits until the same time
  *
  * Return: 0 once the word differs; -ETIMEDOUT; -EFAULT; -EINVAL if
  * @a->addr is in no attach; -ERESTARTSYS or -ERESTARTNOHAND on a signal.
  */
 int clshm_wait(struct clshm_part *part, struct clshm_wait *a)
 {
-	unsigned long end, deadline = 0, left;
-	bool timed = a->timeout_ms != CLSHM_WAIT_FOREVER;
+	bool timed = (a->flags & CLSHM_WAIT_ABSTIME) ||
+		     a->timeout_ms != CLSHM_WAIT_FOREVER;
+	unsigned long end, left;
 	struct clshm_seg *seg;
 	u32 __user *uaddr;
+	u64 deadline = 0, now;
 	u32 val;
 	int seq, err;
 
@@ -69,8 +73,10 @@ int clshm_wait(struct clshm_part *part, struct clshm_wait *a)
 	if (a->addr + sizeof(u32) > end)
 		goto out_put;
 	uaddr = u64_to_user_ptr(a->addr);
-	if (timed)
-		deadline = jiffies + msecs_to_jiffies(a->timeout_ms);
+	if (a->flags & CLSHM_WAIT_ABSTIME)
+		deadline = a->deadline_ns;
+	else if (timed)
+		deadline = ktime_get_ns() + (u64)a->timeout_ms * NSEC_PER_MSEC;
 
 	atomic_inc(&seg->nwaiters);
 	for (;;) {
@@ -85,9 +91,10 @@ int clshm_wait(struct clshm_part *part, struct clshm_wait *a)
 		left = msecs_to_jiffies(CLSHM_WAIT_POLL_MS);
 		if (timed) {
 			err = -ETIMEDOUT;
-			if (time_after_eq(jiffies, deadline))
+			now = ktime_get_ns();
+			if (now >= deadline)
 				break;
-			left = min(left, deadline - jiffies);
+			left = min(left, nsecs_to_jiffies(deadline - now) + 1);
 		}
 		if (wait_event_interruptible_timeout(seg->waitq,
 				atomic_read(&seg->wake_seq) != seq, left) >= 0)
@@ -95,10 +102,9 @@ int clshm_wait(struct clshm_part *part, struct clshm_wait *a)
 		if (!timed) {
 			err = -ERESTARTSYS;
 		} else {
-			/* Restarted with what is left of the timeout. */
-			left = time_after(deadline, jiffies) ?
-			       deadline - jiffies : 0;
-			a->timeout_ms = jiffies_to_msecs(left);
+			/* Restarted until the same deadline. */
+			a->flags |= CLSHM_WAIT_ABSTIME;
+			a->deadline_ns = deadline;
 			err = -ERESTARTNOHAND;
 		}
 		break;

@@ -2,9 +2,9 @@
 /*
  * shm.c - xp_shmget(), xp_shmat(), xp_shmdt(), xp_shmctl()
  *
- * Each call is one ioctl of the shm device, except xp_shmat(), which is a
- * CLSHM_IOC_STAT (to learn the size) followed by an mmap(2) of the device
- * at offset shmid * page size (Documentation/architecture.md, "Attach").
+ * Each call is one ioctl of the shm device; xp_shmat() is
+ * CLSHM_IOC_SHMAT, which maps the segment in the kernel, as shmat(2) does
+ * (Documentation/architecture.md, "Attach").
  *
  * shmids and keys are 32-bit values whose top byte is the owner
  * partition, so for partitions 128..255 they are negative as an int; they
@@ -61,58 +61,22 @@ static int xp_stat(int shmid, struct clshm_ds *ds)
 }
 
 /*
- * Attach: learn the size, then map the device.  Returns 0 and the
- * address in *out, or -errno.
+ * Attach: one CLSHM_IOC_SHMAT, which checks, maps and says where.
+ * Returns 0 and the address in *out, or -errno.
  */
 static int xp_attach(int shmid, uintptr_t addr, int shmflg, void **out)
 {
-	struct clshm_stat st = { .shmid = (__u32)shmid };
-	off_t off = (off_t)((__u64)(__u32)shmid * (__u64)sysconf(_SC_PAGESIZE));
-	int prot = PROT_READ, flags = MAP_SHARED;
-	int fd, err, tries;
-	size_t size;
-	void *p;
+	struct clshm_shmat at = {
+		.addr = (__u64)addr,
+		.shmid = (__u32)shmid,
+		.flags = (shmflg & SHM_RDONLY) ? CLSHM_SHMAT_RDONLY : 0,
+	};
+	int err;
 
-	if (!(shmflg & SHM_RDONLY))
-		prot |= PROT_WRITE;
-	if (addr)
-		flags |= MAP_FIXED_NOREPLACE;
-
-	for (tries = 0; ; tries++) {
-		fd = xp_dev_fd();
-		if (fd < 0)
-			return fd;
-
-		/* Needs read permission, like attaching does. */
-		if (ioctl(fd, CLSHM_IOC_STAT, &st) < 0) {
-			err = errno;
-			if (tries || !xp_dev_stale(fd, err))
-				return -err;
-			continue;
-		}
-		size = (size_t)st.ds.size;
-		if (size != st.ds.size)
-			return -ENOMEM;	/* cannot be mapped here */
-
-		p = mmap((void *)addr, size, prot, flags, fd, off);
-		if (p != MAP_FAILED)
-			break;
-		err = errno;
-		if (err == EEXIST)
-			return -EINVAL;	/* the range is in use */
-		if (tries || !xp_dev_stale(fd, err))
-			return -err;
-	}
-
-	/*
-	 * Kernels before 4.17 take MAP_FIXED_NOREPLACE for a hint and may
-	 * map elsewhere: treat that like an occupied range.
-	 */
-	if (addr && (uintptr_t)p != addr) {
-		munmap(p, size);
-		return -EINVAL;
-	}
-	*out = p;
+	err = xp_dev_ioctl(CLSHM_IOC_SHMAT, &at);
+	if (err)
+		return err;
+	*out = (void *)(uintptr_t)at.addr;
 	return 0;
 }
 
@@ -187,7 +151,7 @@ static void xp_fill_shmid_ds(struct shmid_ds *buf, const struct clshm_ds *ds)
 /* IPC_INFO and SHM_INFO: fill *buf, return max_serial, or -errno. */
 static int xp_info(int cmd, void *buf)
 {
-	struct clshm_info info = { 0 };
+	struct clshm_info info = { .size = sizeof(info) };
 	int err;
 
 	err = xp_dev_ioctl(CLSHM_IOC_INFO, &info);

@@ -216,6 +216,8 @@ TEST_F(abi, info_values)
 	id = raw_shmget(self->shm, 0, 3 * page_size(), CLSHM_GET_CREAT | 0600);
 	ASSERT_LE(0, id);
 	memset(&i, 0xff, sizeof(i));
+	memset(&i, 0, sizeof(i));
+	i.size = sizeof(i);
 	ASSERT_EQ(0, ioctl(self->shm, CLSHM_IOC_INFO, &i));
 	EXPECT_EQ((uint64_t)page_size(), i.page_size);
 	EXPECT_EQ(c.maxpgs, i.maxpgs);

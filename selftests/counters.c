@@ -56,7 +56,7 @@ static int take(struct snap *s)
 
 static void print(FILE *f, const struct snap *s)
 {
-	const __u64 *v = (const __u64 *)&s->k;
+	const __u64 *v = &s->k.segs_live;
 	size_t n;
 
 	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)

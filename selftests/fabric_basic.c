@@ -144,7 +144,7 @@ TEST_F(fab, fabinfo_layout)
 	EXPECT_EQ((uint32_t)ME(fc), fi.partid);
 	EXPECT_LE((uint32_t)NG(fc), fi.nparts);
 	bar = pci_bar_size(fc->f.dev, IVSHMEM_SHM_BAR);
-	EXPECT_EQ(bar, fi.size);
+	EXPECT_EQ(bar, fi.fabric_size);
 	ASSERT_EQ(0, fab_part_state(ME(fc), &myinc) == CLSHM_PART_UP ? 0 : -1);
 
 	/* The header, read through BAR2 from user space. */
@@ -152,7 +152,7 @@ TEST_F(fab, fabinfo_layout)
 	EXPECT_EQ(CLSHM_FAB_MAGIC, h->magic);
 	EXPECT_EQ(CLSHM_FAB_MAJOR, h->major);
 	EXPECT_EQ(CLSHM_FAB_READY, h->format);
-	EXPECT_EQ(fi.size, h->size);
+	EXPECT_EQ(fi.fabric_size, h->size);
 	EXPECT_EQ(fi.nparts, h->nparts);
 	EXPECT_LE(2, h->nparts);
 	EXPECT_GE(CLSHM_FAB_MAX_PARTS, h->nparts);

@@ -89,6 +89,8 @@ TEST_F(ops, create_on_owner_from_afar)
 		EXPECT_EQ(0, ds.cuid);
 		EXPECT_EQ(0640, ds.mode);
 	}
+	/* The owner has looked before the asker changes the mode below. */
+	FAB_SYNC(fc);
 	if (ME(fc) == ASKER) {
 		EXPECT_EQ(-1, xp_shmget(key, size, IPC_CREAT | IPC_EXCL | 0640));
 		EXPECT_EQ(EEXIST, errno);
@@ -808,6 +810,102 @@ TEST_F(ops, force_destroy_zaps_everywhere)
 		EXPECT_EQ(0, fab_wait_zone_used(fc->fi0.zone_used, 5000, &zu))
 			TH_LOG("zone_used %llu: the killed extent never came "
 			       "back", (unsigned long long)zu);
+}
+
+/* ---------------------------------------------------------------- */
+/* Requests to another partition and signals                          */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* In a child: IPC_STAT of a shmid, with a SIGUSR1 handler if asked. */
+struct stat_arg {
+	int id;
+	int handler;
+};
+
+static int stat_call(void *p)
+{
+	const struct stat_arg *a = p;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct shmid_ds sds;
+
+	sigemptyset(&sa.sa_mask);
+	if (a->handler && sigaction(SIGUSR1, &sa, NULL))
+		return -2;
+	return xp_shmctl(a->id, IPC_STAT, &sds);
+}
+
+/* Freeze or thaw the owner's whole machine (vm/run does it). */
+static void owner_machine(const char *what)
+{
+	printf("CLSHM-HARNESS: %s %d\n", what, OWNER);
+	fflush(stdout);
+}
+
+/*
+ * A request waits for a partition that is stalled (its machine frozen
+ * for a second, shorter than the timeout).  The requester is stopped and
+ * continued meanwhile: the request goes on and gets its answer once the
+ * owner runs again (no EINTR).  With a handler that does not restart,
+ * the same signal gives EINTR at once.
+ */
+TEST_F(ops, request_survives_stop_cont)
+{
+	struct fab_ctx *fc = &self->fc;
+	struct call_outcome o = { 1, 0, 0 };
+	struct stat_arg arg;
+	int id, fd[2], round;
+	pid_t pid;
+
+	if (ME(fc) == OWNER) {
+		id = xp_shmget(IPC_PRIVATE, page_size(), IPC_CREAT | 0644);
+		ASSERT_LE(0, id);
+		fab_put(&fc->f, V_SHMID, id);
+	}
+	FAB_SYNC(fc);
+	id = fab_get(&fc->f, OWNER, V_SHMID);
+	for (round = 0; round < 2; round++) {
+		if (ME(fc) == ASKER) {
+			owner_machine("stop");
+			sleep_ms(500);	/* frozen by now */
+			arg.id = id;
+			arg.handler = round == 1;
+			pid = call_in_child(stat_call, &arg, fd);
+			if (pid <= 0)
+				owner_machine("cont");
+			ASSERT_LT(0, pid);
+			track_pid(pid);
+			sleep_ms(300);
+			if (round == 0) {
+				kill(pid, SIGSTOP);
+				sleep_ms(100);
+				kill(pid, SIGCONT);
+			} else {
+				kill(pid, SIGUSR1);
+			}
+			sleep_ms(600);
+			owner_machine("cont");
+			if (call_outcome(pid, fd, &o))
+				o.ret = 1;	/* no outcome: fails below */
+			if (round == 0) {
+				EXPECT_EQ(0, o.ret) TH_LOG("errno %s",
+							   strerror(o.err));
+				EXPECT_LE(900, o.ms) TH_LOG("answered while frozen?");
+			} else {
+				EXPECT_EQ(-1, o.ret);
+				EXPECT_EQ(EINTR, o.err) TH_LOG("errno %s",
+							       strerror(o.err));
+				EXPECT_GT(900, o.ms);
+			}
+		}
+		FAB_SYNC(fc);
+	}
+	if (ME(fc) == OWNER)
+		EXPECT_EQ(0, xp_shmctl(id, IPC_RMID, NULL));
+	FAB_SYNC(fc);
 }
 
 int main(int argc, char **argv)

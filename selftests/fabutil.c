@@ -197,6 +197,8 @@ static int shm_ioctl(unsigned long cmd, void *arg)
 int fab_info(struct clshm_fabinfo *fi)
 {
 	memset(fi, 0, sizeof(*fi));
+	memset(fi, 0, sizeof(*fi));
+	fi->size = sizeof(*fi);
 	return shm_ioctl(CLSHM_IOC_FABINFO, fi);
 }
 

@@ -20,7 +20,7 @@ export PATH
 
 # xp_test: the library's own tests (lib/tests), whose device cases skip on
 # the host.
-ALL="abi api_errno perms lifecycle limits daemon xp_test unload.sh"
+ALL="abi abi_ext api_errno perms lifecycle limits daemon signals xp_test unload.sh"
 [ $# -gt 0 ] && ALL="$*"
 
 tmp=$(mktemp -d /tmp/clshm-run.XXXXXX) || exit 1

@@ -69,12 +69,16 @@ static int dev_ioctl(const char *path, unsigned long cmd, void *arg)
 int get_counters(struct clshm_counters *c)
 {
 	memset(c, 0, sizeof(*c));
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
 	return dev_ioctl(CLSHM_SHM_PATH, CLSHM_IOC_COUNTERS, c);
 }
 
 int get_info(struct clshm_info *i)
 {
 	memset(i, 0, sizeof(*i));
+	memset(i, 0, sizeof(*i));
+	i->size = sizeof(*i);
 	return dev_ioctl(CLSHM_SHM_PATH, CLSHM_IOC_INFO, i);
 }
 
@@ -365,6 +369,36 @@ int wait_child(pid_t pid, int ms)
 		sleep_ms(5);
 		ms -= 5;
 	}
+}
+
+pid_t call_in_child(int (*fn)(void *), void *arg, int fd[2])
+{
+	struct call_outcome o;
+	int64_t t0;
+	pid_t pid;
+
+	if (pipe(fd))
+		return -1;
+	pid = fork();
+	if (pid) {
+		if (pid > 0)
+			close(fd[1]);
+		return pid;
+	}
+	close(fd[0]);
+	t0 = now_ms();
+	o.ret = fn(arg);
+	o.err = errno;
+	o.ms = (long)(now_ms() - t0);
+	_exit(write(fd[1], &o, sizeof(o)) == sizeof(o) ? 0 : 2);
+}
+
+int call_outcome(pid_t pid, int fd[2], struct call_outcome *o)
+{
+	ssize_t n = read(fd[0], o, sizeof(*o));
+
+	close(fd[0]);
+	return wait_child(pid, 30000) == 0 && n == sizeof(*o) ? 0 : -1;
 }
 
 int run_child(int uid, int (*fn)(void *), void *arg)

@@ -102,6 +102,21 @@ int become_user(uid_t uid, gid_t gid);
 pid_t start_child(int uid, int (*fn)(void *), void *arg);
 int run_child(int uid, int (*fn)(void *), void *arg);
 int wait_child(pid_t pid, int ms);
+
+/* What a call made in a child returned, its errno and how long it took. */
+struct call_outcome {
+	int ret;
+	int err;
+	long ms;
+};
+/*
+ * Fork a child that calls @fn(@arg) and reports a struct call_outcome
+ * through a pipe (@fd); the caller may signal the child meanwhile, then
+ * collects the outcome with call_outcome().  -1 if the fork fails.
+ */
+pid_t call_in_child(int (*fn)(void *), void *arg, int fd[2]);
+/* The outcome of call_in_child(), the child reaped: 0, or -1. */
+int call_outcome(pid_t pid, int fd[2], struct call_outcome *o);
 /* A one-line description of a wait status, for logs. */
 const char *status_str(int status);
 

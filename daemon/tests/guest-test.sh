@@ -95,7 +95,7 @@ expect_rc 1 "hostname of a partition that is not up" shmtool hostname 5
 id4=$(shmtool create 0xa 4096)
 expect_rc 0 "rmid" shmtool rmid $id4
 waitlog "daemon logs the removal" "clshmd\[$pid\]: segment $id4 key 0x0000000a removed by uid 0 pid [0-9]+"
-waitlog "daemon logs the destruction with the old key" "clshmd\[$pid\]: segment $id4 key 0x0000000a destroyed: [0-9]+ pages freed"
+waitlog "daemon logs the destruction with the old key" "clshmd\[$pid\]: segment $id4 key 0x0000000a removed by uid 0 pid [0-9]+ and destroyed: [0-9]+ pages freed"
 
 echo "# a hostile ring (written through the stopped daemon's memory)"
 # Corrupt entries the driver published while the daemon was stopped.

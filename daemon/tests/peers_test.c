@@ -513,10 +513,10 @@ TEST_F(fab, other_major_refused)
 {
 	meet(_metadata);
 	post(0, CLSHM_MSG_PEER_HELLO, 0, 1,
-	     (__u64)(CLSHM_ABI_MAJOR + 1) << 32 | 3, 4096, sim[1].inc);
+	     (__u64)99 << 32 | 3, 4096, sim[1].inc);	/* never ours */
 	drain(0);
 	EXPECT_EQ(1u, sim[0].refused[1]);
-	LOG_HAS(0, "runs clshm ABI 2.3, this partition", 1);
+	LOG_HAS(0, "runs clshm ABI 99.3, this partition", 1);
 	LOG_HAS(0, "refusing it; install the same major version", 1);
 	LOG_HAS(0, "partition 01 refused:", 1);
 	EXPECT_TRUE(sim[0].d.peers[1].refused);

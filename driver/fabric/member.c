@@ -1034,7 +1034,7 @@ void clshm_fab_info(struct clshm_part *part, struct clshm_fabinfo *a)
 	if (fab->joined)
 		a->flags |= CLSHM_FAB_JOINED;
 	a->nparts = fab->nparts;
-	a->size = fab->size;
+	a->fabric_size = fab->size;
 	if (part->partid < fab->nparts)
 		a->zone_off = fab->zones_off + (u64)part->partid * fab->zone_size;
 	a->zone_size = fab->zone_size;

@@ -1168,8 +1168,8 @@ TEST(dev_fd_taken_away)
 
 /* ---- dev: xp_shmwait() and xp_shmwake() -------------------------------- */
 
-/* The driver's ABI minor, or -1. */
-static int driver_minor(void)
+/* The driver's ABI as major * 1000 + minor, or -1. */
+static int driver_abi(void)
 {
 	struct clshm_version v;
 	int fd, r;
@@ -1180,12 +1180,12 @@ static int driver_minor(void)
 	memset(&v, 0, sizeof(v));
 	r = ioctl(fd, CLSHM_IOC_VERSION, &v);
 	close(fd);
-	return r < 0 ? -1 : (int)v.minor;
+	return r < 0 ? -1 : (int)(v.major * 1000 + v.minor);
 }
 
 #define REQUIRE_WAIT() do { \
 	REQUIRE_DEVICE(); \
-	if (driver_minor() < 1) \
+	if (driver_abi() < 1001) \
 		SKIP(return, "clshm.ko predates ABI 1.1: no CLSHM_IOC_WAIT"); \
 } while (0)
 

@@ -15,6 +15,14 @@
  * not defined here must be zero, or the ioctl fails with EINVAL.  Unknown
  * ioctl numbers fail with ENOTTY.  All ioctls use type 0xC5.
  *
+ * Extensible structures (struct clshm_info, clshm_counters,
+ * clshm_fabinfo) start with __u32 size: the caller sets it to the size of
+ * the structure it knows, which is also the size in its ioctl number
+ * (_IOWR(CLSHM_IOC_TYPE, nr, its struct)).  The driver fills the fields
+ * both know and writes back in size how many bytes it filled; it leaves
+ * the rest of a longer structure alone.  Fields are only ever appended,
+ * so a program built against an older or a newer header keeps working.
+ *
  * Keys and shmids are 32-bit values that name their owner partition:
  * bits 31..24 are the owner's partition id, bits 23..0 its serial.
  *
@@ -30,8 +38,8 @@
 
 /* ABI version: a major mismatch makes the library and the daemon fail
  * with EPROTO; minor versions only add. */
-#define CLSHM_ABI_MAJOR		1
-#define CLSHM_ABI_MINOR		1
+#define CLSHM_ABI_MAJOR		2
+#define CLSHM_ABI_MINOR		0
 
 /* Version of the kernel-to-daemon ring protocol (struct clshm_ring_hdr). */
 #define CLSHM_RING_VERSION	1
@@ -235,7 +243,9 @@ struct clshm_shmdt {
 };
 
 /**
- * struct clshm_info - limits and usage (CLSHM_IOC_INFO)
+ * struct clshm_info - limits and usage (CLSHM_IOC_INFO; extensible)
+ * @size: in: sizeof the caller's structure; out: bytes filled
+ * @pad0: must be zero
  * @maxpgs: page limit of the partition (all segments together)
  * @pages_reserved: pages reserved by live segments
  * @pages_resident: pages of memory held by live segments
@@ -250,6 +260,8 @@ struct clshm_shmdt {
  * @pad: zero
  */
 struct clshm_info {
+	__u32 size;
+	__u32 pad0;
 	__u64 maxpgs;
 	__u64 pages_reserved;
 	__u64 pages_resident;
@@ -283,7 +295,9 @@ struct clshm_list {
 };
 
 /**
- * struct clshm_counters - driver counters (CLSHM_IOC_COUNTERS)
+ * struct clshm_counters - driver counters (CLSHM_IOC_COUNTERS; extensible)
+ * @size: in: sizeof the caller's structure; out: bytes filled
+ * @pad: must be zero
  * @segs_live: segments that exist now
  * @segs_created: segments created since load
  * @segs_destroyed: segments destroyed since load
@@ -303,6 +317,8 @@ struct clshm_list {
  * the pages held by live segments plus the ring while started.
  */
 struct clshm_counters {
+	__u32 size;
+	__u32 pad;
 	__u64 segs_live;
 	__u64 segs_created;
 	__u64 segs_destroyed;
@@ -328,7 +344,8 @@ struct clshm_counters {
  *
  * Errors: EINVAL (bad part or len), ENOENT (partition not up), ENOTCONN
  * (no daemon), EAGAIN (ring full), ETIMEDOUT (no answer within timeout),
- * ENAMETOOLONG (name does not fit in @len), EINTR.
+ * ENAMETOOLONG (name does not fit in @len), EINTR (a signal handler ran
+ * that does not restart calls; other signals restart the request).
  */
 struct clshm_hostname {
 	__u64 name;
@@ -445,8 +462,8 @@ struct clshm_shutdown {
  * @major: in: daemon's CLSHM_ABI_MAJOR; out: driver's
  * @minor: in: daemon's CLSHM_ABI_MINOR; out: driver's
  * @ring_version: in: daemon's CLSHM_RING_VERSION; out: driver's
- * @pid: out: 0 on success; on EBUSY the pid of the registered daemon is
- *       not reported here (use GETCFG)
+ * @pid: out: the registered daemon's pid (the caller's) on success; on
+ *       EBUSY nothing is written (GETCFG names the registered daemon)
  * @partid: out: local partition id
  * @ring_pages: out: size of the ring mapping in pages (maxdpgs)
  * @flags: in: must be zero
@@ -509,10 +526,13 @@ struct clshm_clear {
 #define CLSHM_FAB_JOINED	0x4u	/* the local partition is a member */
 
 /**
- * struct clshm_fabinfo - the fabric the partition runs on (CLSHM_IOC_FABINFO)
+ * struct clshm_fabinfo - the fabric the partition runs on (CLSHM_IOC_FABINFO;
+ *                        extensible)
+ * @size: in: sizeof the caller's structure; out: bytes filled
+ * @pad: must be zero
  * @flags: out: CLSHM_FAB_* bits; 0 when clshm runs on local pages
  * @nparts: out: partition slots of the fabric layout
- * @size: out: fabric size in bytes
+ * @fabric_size: out: fabric size in bytes
  * @zone_off: out: byte offset of the local partition's zone
  * @zone_size: out: bytes of every partition's zone
  * @zone_used: out: pages of the local zone held by live segments
@@ -534,9 +554,11 @@ struct clshm_clear {
  * Works on both devices in any state.
  */
 struct clshm_fabinfo {
+	__u32 size;
+	__u32 pad;
 	__u32 flags;
 	__u32 nparts;
-	__u64 size;
+	__u64 fabric_size;
 	__u64 zone_off;
 	__u64 zone_size;
 	__u64 zone_used;
@@ -558,14 +580,23 @@ struct clshm_fabinfo {
 
 #define CLSHM_WAIT_FOREVER	0xffffffffu
 
+/* Flags of struct clshm_wait. */
+#define CLSHM_WAIT_ABSTIME	0x1u	/* wait until @deadline_ns */
+#define CLSHM_WAIT_FLAGS_ALL	CLSHM_WAIT_ABSTIME
+
 /**
  * struct clshm_wait - wait until a word of a segment changes (CLSHM_IOC_WAIT)
  * @addr: in: address of a naturally aligned 32-bit word inside an attach
  *        of the calling process
  * @expected: in: return at once if the word does not hold this value
- * @timeout_ms: in: give up after this long; CLSHM_WAIT_FOREVER: never
- * @flags: in: must be zero
+ * @timeout_ms: in: give up after this long; CLSHM_WAIT_FOREVER: never;
+ *              ignored with CLSHM_WAIT_ABSTIME
+ * @flags: in: CLSHM_WAIT_ABSTIME or 0; out, when a signal interrupted a
+ *         timed wait: CLSHM_WAIT_ABSTIME
  * @pad: must be zero
+ * @deadline_ns: in, with CLSHM_WAIT_ABSTIME: give up at this
+ *               CLOCK_MONOTONIC time (ns); out, when a signal interrupted
+ *               a timed wait: its deadline
  *
  * The cross-partition replacement for FUTEX_WAIT, which fabric pages
  * cannot serve (they have no struct page).  Returns 0 once the word
@@ -573,7 +604,11 @@ struct clshm_fabinfo {
  * partition makes the waiter look again at once, and it also looks on its
  * own every few milliseconds, so a lost doorbell only delays it.  Errors:
  * EINVAL (not an attach, unaligned, nonzero flags or pad), ETIMEDOUT,
- * EINTR, EFAULT.
+ * EINTR, EFAULT.  Signals: a wait without a timeout is restarted after a
+ * signal unless a handler without SA_RESTART ran (EINTR); a timed wait
+ * writes its deadline into @deadline_ns (and CLSHM_WAIT_ABSTIME into
+ * @flags) and is restarted with it unless a handler ran (EINTR), so its
+ * timeout holds in total, time stopped included.
  */
 struct clshm_wait {
 	__u64 addr;
@@ -581,6 +616,7 @@ struct clshm_wait {
 	__u32 timeout_ms;
 	__u32 flags;
 	__u32 pad;
+	__u64 deadline_ns;
 };
 
 /**
@@ -596,6 +632,35 @@ struct clshm_wake {
 	__u64 addr;
 	__u32 flags;
 	__u32 woken;
+};
+
+/* Flags of struct clshm_shmat. */
+#define CLSHM_SHMAT_RDONLY	0x1u	/* SHM_RDONLY: map read-only */
+#define CLSHM_SHMAT_EXEC	0x2u	/* SHM_EXEC: also executable */
+#define CLSHM_SHMAT_FLAGS_ALL	(CLSHM_SHMAT_RDONLY | CLSHM_SHMAT_EXEC)
+
+/**
+ * struct clshm_shmat - attach a segment (CLSHM_IOC_SHMAT, since 2.0)
+ * @addr: in: page-aligned address to map at, or 0 for any; out: the
+ *        attach's address
+ * @size: out: the segment's size (the attach's length, rounded up to
+ *        whole pages)
+ * @shmid: in: the segment
+ * @flags: in: CLSHM_SHMAT_*
+ *
+ * shmat(2) in one call: the driver checks permission, maps the whole
+ * segment into the caller (MAP_SHARED; at @addr, MAP_FIXED_NOREPLACE,
+ * if given) and returns where.  A segment of another partition costs one
+ * request and one reply.  The same attach can be made with mmap(2) of the
+ * shm device at offset shmid * page size with exactly the segment's size.
+ * Errors: EINVAL (no such shmid, bad flags or address, an occupied
+ * range), EIDRM, EACCES, ENOMEM, ENODEV, EIO, ETIMEDOUT.
+ */
+struct clshm_shmat {
+	__u64 addr;
+	__u64 size;
+	__u32 shmid;
+	__u32 flags;
 };
 
 /* Operations of struct clshm_peer. */
@@ -630,11 +695,11 @@ struct clshm_peer {
 
 /* ioctls on both devices */
 #define CLSHM_IOC_VERSION	_IOR(CLSHM_IOC_TYPE, 0x00, struct clshm_version)
-#define CLSHM_IOC_INFO		_IOR(CLSHM_IOC_TYPE, 0x01, struct clshm_info)
-#define CLSHM_IOC_COUNTERS	_IOR(CLSHM_IOC_TYPE, 0x02, struct clshm_counters)
+#define CLSHM_IOC_INFO		_IOWR(CLSHM_IOC_TYPE, 0x01, struct clshm_info)
+#define CLSHM_IOC_COUNTERS	_IOWR(CLSHM_IOC_TYPE, 0x02, struct clshm_counters)
 #define CLSHM_IOC_LIST		_IOWR(CLSHM_IOC_TYPE, 0x03, struct clshm_list)
 #define CLSHM_IOC_PARTLIST	_IOWR(CLSHM_IOC_TYPE, 0x04, struct clshm_partlist)
-#define CLSHM_IOC_FABINFO	_IOR(CLSHM_IOC_TYPE, 0x05, struct clshm_fabinfo)
+#define CLSHM_IOC_FABINFO	_IOWR(CLSHM_IOC_TYPE, 0x05, struct clshm_fabinfo)
 /* ioctls on the shm device */
 #define CLSHM_IOC_MINTKEY	_IOWR(CLSHM_IOC_TYPE, 0x10, struct clshm_mintkey)
 #define CLSHM_IOC_SHMGET	_IOWR(CLSHM_IOC_TYPE, 0x11, struct clshm_shmget)
@@ -645,6 +710,7 @@ struct clshm_peer {
 #define CLSHM_IOC_GETHOSTNAME	_IOW(CLSHM_IOC_TYPE, 0x16, struct clshm_hostname)
 #define CLSHM_IOC_WAIT		_IOW(CLSHM_IOC_TYPE, 0x17, struct clshm_wait)
 #define CLSHM_IOC_WAKE		_IOWR(CLSHM_IOC_TYPE, 0x18, struct clshm_wake)
+#define CLSHM_IOC_SHMAT		_IOWR(CLSHM_IOC_TYPE, 0x19, struct clshm_shmat)
 /* ioctls on the ctl device (all but GETCFG need CAP_SYS_ADMIN) */
 #define CLSHM_IOC_GETCFG	_IOR(CLSHM_IOC_TYPE, 0x20, struct clshm_cfg)
 #define CLSHM_IOC_SETCFG	_IOW(CLSHM_IOC_TYPE, 0x21, struct clshm_cfg)
@@ -713,10 +779,17 @@ struct clshm_ring_hdr {
 #define CLSHM_MSG_STARTUP	1	/* partition started; arg0 = maxpgs */
 #define CLSHM_MSG_SHUTDOWN	2	/* partition shutting down: exit */
 #define CLSHM_MSG_SEG_CREATE	3	/* arg0 = size, arg1 = creator pid */
-#define CLSHM_MSG_SEG_RMID	4	/* arg0 = pid; flags = CLSHM_RMID_* */
-#define CLSHM_MSG_SEG_DESTROY	5	/* arg0 = pages freed */
+#define CLSHM_MSG_SEG_RMID	4	/* arg0 = pid (0 from another
+					 * partition), arg1 = the requester's
+					 * partition (since 1.1); uid = the
+					 * requester's; flags = CLSHM_RMID_* */
+#define CLSHM_MSG_SEG_DESTROY	5	/* arg0 = pages freed; flags =
+					 * CLSHM_DESTROY_*; with RMID: uid =
+					 * the remover's, arg1 = its pid (0
+					 * from another partition), arg2 =
+					 * its partition */
 #define CLSHM_MSG_GETHOSTNAME	6	/* request: reply with the host name */
-#define CLSHM_MSG_DUMP		7	/* dump state to the log */
+/* 7 was DUMP, which the driver never sent: clshmd dumps on SIGUSR1. */
 #define CLSHM_MSG_CLEAR		8	/* arg0 = segments removed */
 /* Since ABI 1.1 (a daemon ignores types it does not know): */
 #define CLSHM_MSG_PART_UP	9	/* part came up; arg0 = incarnation */
@@ -726,6 +799,12 @@ struct clshm_ring_hdr {
 					 * major << 32 | minor, arg1 = page
 					 * size, arg2 = incarnation; its host
 					 * name via CLSHM_IOC_GETHOSTNAME */
+
+/* Flags of CLSHM_MSG_SEG_DESTROY: why it was destroyed now. */
+#define CLSHM_DESTROY_RMID	0x1u	/* an IPC_RMID (no RMID message came
+					 * before: this one says who) */
+#define CLSHM_DESTROY_AUTO	0x2u	/* IPC_AUTORMID, at the last detach
+					 * or at once */
 
 /* Flags of CLSHM_MSG_PART_DOWN: why the partition is down. */
 #define CLSHM_DOWN_LEFT		0x1u	/* it shut down cleanly */
