@@ -39,7 +39,7 @@ vm-userspace: lib daemon ctl examples selftests
 
 # The selftests helper's install target puts run.sh and the test binaries
 # in DESTDIR/opt/clshm/selftests.
-# The library's device tests (lib/tests/xp_test) join them: on the host
+# The library's tests (selftests/libxp: xp_test, xp_pair) join them: on the host
 # they skip for want of /dev/clshm.
 vm-selftests-install: selftests
 	@rm -rf $(VM_BUILD)/vm/selftests-root

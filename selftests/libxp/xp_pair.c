@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * xp_pair.c - two halves of an xp_shmwait()/xp_shmwake() test that run in
- * different partitions (daemon/tests/fabric-test.sh, two guests)
+ * different partitions (selftests/fabric/daemon-fabric.sh, two guests)
  *
  *   xp_pair create            mint a key of this partition, create a
  *                             one-page segment under it, print the key

@@ -4,7 +4,9 @@
  * success cases that those errors are the other side of
  *
  * One error per test.  Permission errors run in a child that has become
- * TEST_UID (root has CAP_IPC_OWNER and CAP_SYS_ADMIN).
+ * TEST_UID (root has CAP_IPC_OWNER and CAP_SYS_ADMIN).  The bad arguments
+ * that need no setup are a table at the end (BADCALL: the call and its
+ * errno on one line, one TAP line each).
  */
 #include <limits.h>
 #include <sys/utsname.h>
@@ -39,12 +41,6 @@ static char *free_range(size_t n)
 /* ---------------------------------------------------------------- */
 /* xp_shmget                                                          */
 
-TEST_F(api, shmget_size0_create_einval)
-{
-	EXPECT_EQ(-1, xp_shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600));
-	EXPECT_EQ(EINVAL, errno);
-}
-
 TEST_F(api, shmget_over_maxpgs_einval)
 {
 	struct clshm_info i;
@@ -53,12 +49,6 @@ TEST_F(api, shmget_over_maxpgs_einval)
 	EXPECT_EQ(-1, xp_shmget(IPC_PRIVATE,
 				(size_t)(i.maxpgs + 1) * page_size(),
 				IPC_CREAT | 0600));
-	EXPECT_EQ(EINVAL, errno);
-}
-
-TEST_F(api, shmget_size_max_einval)
-{
-	EXPECT_EQ(-1, xp_shmget(IPC_PRIVATE, SIZE_MAX, IPC_CREAT | 0600));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -76,13 +66,6 @@ TEST_F(api, shmget_larger_than_existing_einval)
 	EXPECT_EQ(id, xp_shmget(k, page_size(), 0600));
 	EXPECT_EQ(id, xp_shmget(k, 1, 0600));
 	EXPECT_EQ(id, xp_shmget(k, 0, 0600));
-}
-
-TEST_F(api, shmget_unknown_flag_einval)
-{
-	EXPECT_EQ(-1, xp_shmget(IPC_PRIVATE, page_size(),
-				IPC_CREAT | 0600 | 04000 /* SHM_HUGETLB */));
-	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(api, shmget_excl_eexist)
@@ -340,18 +323,6 @@ TEST_F(api, shmget_memory_zeroed)
 /* ---------------------------------------------------------------- */
 /* xp_shmat                                                           */
 
-TEST_F(api, shmat_bad_shmid_einval)
-{
-	EXPECT_EQ(XP_FAILED, xp_shmat((int)CLSHM_ID_MAKE(0, 0xfffff7), NULL, 0));
-	EXPECT_EQ(EINVAL, errno);
-}
-
-TEST_F(api, shmat_minus_one_einval)
-{
-	EXPECT_EQ(XP_FAILED, xp_shmat(-1, NULL, 0));
-	EXPECT_EQ(EINVAL, errno);
-}
-
 TEST_F(api, shmat_unaligned_einval)
 {
 	int id = xp_shmget(IPC_PRIVATE, page_size(), IPC_CREAT | 0600);
@@ -527,12 +498,6 @@ TEST_F(api, shmdt_not_an_attach_einval)
 	munmap(r, page_size());
 }
 
-TEST_F(api, shmdt_null_einval)
-{
-	EXPECT_EQ(-1, xp_shmdt(NULL));
-	EXPECT_EQ(EINVAL, errno);
-}
-
 TEST_F(api, shmdt_unmapped_einval)
 {
 	char *r = free_range(1);
@@ -596,20 +561,6 @@ TEST_F(api, shmdt_twice_einval)
 
 /* ---------------------------------------------------------------- */
 /* xp_shmctl                                                          */
-
-TEST_F(api, shmctl_stat_bad_shmid_einval)
-{
-	struct shmid_ds ds;
-
-	EXPECT_EQ(-1, xp_shmctl((int)CLSHM_ID_MAKE(0, 0xfffff9), IPC_STAT, &ds));
-	EXPECT_EQ(EINVAL, errno);
-}
-
-TEST_F(api, shmctl_rmid_bad_shmid_einval)
-{
-	EXPECT_EQ(-1, xp_shmctl((int)CLSHM_ID_MAKE(0, 0xfffff9), IPC_RMID));
-	EXPECT_EQ(EINVAL, errno);
-}
 
 TEST_F(api, shmctl_bad_cmd_einval)
 {
@@ -789,20 +740,6 @@ TEST_F(api, part_getlist_local)
 	EXPECT_EQ(0, part_getlist(list, 0));
 }
 
-TEST_F(api, part_getlist_null_einval)
-{
-	EXPECT_EQ(-1, part_getlist(NULL, 4));
-	EXPECT_EQ(EINVAL, errno);
-}
-
-TEST_F(api, part_getlist_negative_einval)
-{
-	partid_t list[4];
-
-	EXPECT_EQ(-1, part_getlist(list, -1));
-	EXPECT_EQ(EINVAL, errno);
-}
-
 TEST_F(api, part_gethostname_local)
 {
 	char name[XP_HOSTNAME_MAX];
@@ -814,38 +751,6 @@ TEST_F(api, part_gethostname_local)
 		TH_LOG("part_gethostname: %s", strerror(errno));
 	ASSERT_NE(NULL, memchr(name, 0, sizeof(name)));
 	EXPECT_STREQ(u.nodename, name);
-}
-
-TEST_F(api, part_gethostname_not_up_enoent)
-{
-	char name[XP_HOSTNAME_MAX];
-
-	EXPECT_EQ(-1, part_gethostname(1, name, sizeof(name)));
-	EXPECT_EQ(ENOENT, errno);
-}
-
-TEST_F(api, part_gethostname_bad_part_einval)
-{
-	char name[XP_HOSTNAME_MAX];
-
-	EXPECT_EQ(-1, part_gethostname(XP_MAX_PARTITIONS, name, sizeof(name)));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, part_gethostname(-1, name, sizeof(name)));
-	EXPECT_EQ(EINVAL, errno);
-}
-
-TEST_F(api, part_gethostname_len0_einval)
-{
-	char name[XP_HOSTNAME_MAX];
-
-	EXPECT_EQ(-1, part_gethostname(0, name, 0));
-	EXPECT_EQ(EINVAL, errno);
-}
-
-TEST_F(api, part_gethostname_null_efault)
-{
-	EXPECT_EQ(-1, part_gethostname(0, NULL, XP_HOSTNAME_MAX));
-	EXPECT_EQ(EFAULT, errno);
 }
 
 TEST_F(api, part_gethostname_short_enametoolong)
@@ -873,12 +778,6 @@ TEST_F(api, part_getpart_owner)
 
 	ASSERT_LE(0, id);
 	EXPECT_EQ(0, part_getpart(id));
-}
-
-TEST_F(api, part_getpart_bad_shmid_einval)
-{
-	EXPECT_EQ(-1, part_getpart((int)CLSHM_ID_MAKE(0, 0xfffffb)));
-	EXPECT_EQ(EINVAL, errno);
 }
 
 /* ---------------------------------------------------------------- */
@@ -935,24 +834,76 @@ TEST_F(api, ftok_partition_node_mints)
 	EXPECT_LE(0, xp_shmget(a, page_size(), 0600));
 }
 
-TEST_F(api, ftok_partition_node_not_up_enoent)
+/* ---------------------------------------------------------------- */
+/* Bad arguments that need no setup: a table, one TAP line a row      */
+
+/*
+ *   BADCALL(NAME, ERRNO, FAILED)
+ *
+ * FAILED is the call with its bad argument, compared with the call's
+ * failure value; the row passes if that is true and errno is ERRNO.  The
+ * test is "api_bad.NAME.fails".  Errors that need a segment, another
+ * user or a particular state are the TEST_Fs above.
+ */
+FIXTURE(api_bad) { struct clshm_ctx ctx; };
+FIXTURE_SETUP(api_bad) { CTX_SETUP(&self->ctx); }
+FIXTURE_TEARDOWN(api_bad) { CTX_TEARDOWN(&self->ctx); }
+
+FIXTURE_VARIANT(api_bad) {
+	int (*call)(void);	/* 1 if the call failed as it should */
+	int expect;		/* errno */
+};
+
+TEST_F(api_bad, fails)
 {
-	EXPECT_EQ(-1, xp_ftok(CLSHM_PART_DIR "/05", 1));
-	EXPECT_EQ(ENOENT, errno);
+	int failed;
+
+	errno = 0;
+	failed = variant->call();
+	EXPECT_TRUE(failed) TH_LOG("the call did not fail");
+	EXPECT_EQ(variant->expect, errno) TH_LOG("expected %s, got %s",
+						  strerror(variant->expect),
+						  strerror(errno));
 }
 
-TEST_F(api, ftok_bad_path_enoent)
-{
-	EXPECT_EQ(-1, xp_ftok("/nonexistent/clshm/path", 1));
-	EXPECT_EQ(ENOENT, errno);
-}
+#define BADCALL(vname, errno_, ...)					\
+	static int call_##vname(void)					\
+	{								\
+		char name[XP_HOSTNAME_MAX] __attribute__((unused));	\
+		partid_t list[4] __attribute__((unused));		\
+		struct shmid_ds ds __attribute__((unused));		\
+		int failed = (__VA_ARGS__);				\
+		int err = errno;					\
+									\
+		errno = err;						\
+		return failed;						\
+	}								\
+	FIXTURE_VARIANT_ADD(api_bad, vname) {				\
+		.call = call_##vname, .expect = errno_,			\
+	}
 
-TEST_F(api, ftok_id_zero_einval)
-{
-	EXPECT_EQ(-1, xp_ftok("/tmp", 0x100));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, xp_ftok("/tmp", 0));
-	EXPECT_EQ(EINVAL, errno);
-}
+#define BAD_ID(serial) ((int)CLSHM_ID_MAKE(0, serial))	/* no such shmid */
+
+/*      name                         errno         the failing call */
+BADCALL(shmget_size0_create,         EINVAL,       xp_shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600) == -1);
+BADCALL(shmget_size_max,             EINVAL,       xp_shmget(IPC_PRIVATE, SIZE_MAX, IPC_CREAT | 0600) == -1);
+BADCALL(shmget_hugetlb_flag,         EINVAL,       xp_shmget(IPC_PRIVATE, page_size(), IPC_CREAT | 0600 | 04000 /* SHM_HUGETLB */) == -1);
+BADCALL(shmat_no_such_shmid,         EINVAL,       xp_shmat(BAD_ID(0xfffff7), NULL, 0) == XP_FAILED);
+BADCALL(shmat_minus_one,             EINVAL,       xp_shmat(-1, NULL, 0) == XP_FAILED);
+BADCALL(shmdt_null,                  EINVAL,       xp_shmdt(NULL) == -1);
+BADCALL(shmctl_stat_no_such_shmid,   EINVAL,       xp_shmctl(BAD_ID(0xfffff9), IPC_STAT, &ds) == -1);
+BADCALL(shmctl_rmid_no_such_shmid,   EINVAL,       xp_shmctl(BAD_ID(0xfffff9), IPC_RMID) == -1);
+BADCALL(part_getlist_null,           EINVAL,       part_getlist(NULL, 4) == -1);
+BADCALL(part_getlist_negative,       EINVAL,       part_getlist(list, -1) == -1);
+BADCALL(part_gethostname_not_up,     ENOENT,       part_gethostname(1, name, sizeof(name)) == -1);
+BADCALL(part_gethostname_part_max,   EINVAL,       part_gethostname(XP_MAX_PARTITIONS, name, sizeof(name)) == -1);
+BADCALL(part_gethostname_part_neg,   EINVAL,       part_gethostname(-1, name, sizeof(name)) == -1);
+BADCALL(part_gethostname_len0,       EINVAL,       part_gethostname(0, name, 0) == -1);
+BADCALL(part_gethostname_null,       EFAULT,       part_gethostname(0, NULL, XP_HOSTNAME_MAX) == -1);
+BADCALL(part_getpart_no_such_shmid,  EINVAL,       part_getpart(BAD_ID(0xfffffb)) == -1);
+BADCALL(ftok_partition_not_up,       ENOENT,       xp_ftok(CLSHM_PART_DIR "/05", 1) == -1);
+BADCALL(ftok_no_such_path,           ENOENT,       xp_ftok("/nonexistent/clshm/path", 1) == -1);
+BADCALL(ftok_id_over_8_bits,         EINVAL,       xp_ftok("/tmp", 0x100) == -1);
+BADCALL(ftok_id_zero,                EINVAL,       xp_ftok("/tmp", 0) == -1);
 
 TEST_HARNESS_MAIN

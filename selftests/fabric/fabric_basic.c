@@ -6,7 +6,7 @@
  *
  * Runs in every guest of "vm/run --guests N" (N >= 2; 4 in make check's
  * four-guest run), guest g being partition g.  Set CLSHM_FABRIC=plain or
- * CLSHM_FABRIC=doorbell (fabric-run.sh does) to check the doorbell state
+ * CLSHM_FABRIC=doorbell (run.sh --part does) to check the doorbell state
  * too.
  */
 #include <limits.h>
@@ -20,7 +20,7 @@ FAB_FIXTURE(fab, BIN)
 /* Values a guest publishes (fab_put); 64-bit ones take two. */
 enum { V_SHMID, V_KEY, V_PID, V_INC, V_INC_HI, V_CHK };
 
-/* What fabric-run.sh says the fabric is: 1 doorbell, 0 plain, -1 unknown. */
+/* What run.sh --part says the fabric is: 1 doorbell, 0 plain, -1 unknown. */
 static int doorbell_expected(void)
 {
 	const char *s = getenv("CLSHM_FABRIC");

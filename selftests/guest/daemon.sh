@@ -1,13 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# End-to-end tests of clshmd and clshmctl inside a clshm guest (busybox
-# sh, root, clshm.ko loaded but not started: vm/run --no-start).  Needs
-# shmtool in PATH and testlib.sh next to it.  Prints TAP-like "ok"/"not
-# ok" lines, the JSON outputs between "JSON-BEGIN name" and "JSON-END"
-# for the host to validate, and last "N passed, N failed".
+# daemon.sh - clshmd and clshmctl end to end, as an administrator sees
+# them: their messages, the daemon's log lines (/var/log/messages), a
+# hostile ring, messages about other partitions, the ring overflowing,
+# signals, a forced shutdown, the foreground mode, a user who is not root.
+# The daemon's exit codes, its registration and what survives its death
+# are asserted in daemon.c (the same suite, "daemon" in run.sh): the checks
+# both had are only there.
+#
+# Runs in a guest (busybox sh, root) after daemon.c, from run.sh: it shuts
+# the partition down first, and at the end starts it again with the
+# limits it found.  Needs shmtool and jsoncheck next to it (installed
+# with it) and testlib.sh.  Numbered TAP with a trailing plan.
 
-. "$(dirname "$0")/testlib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+# installed flat in a guest; one folder down in the build tree
+for lib in "$here/testlib.sh" "$here/../testlib.sh"; do [ -f "$lib" ] && break; done
+. "$lib"
+
+[ -e /dev/clshm/0/ctl ] || skip_all "no /dev/clshm/0/ctl: load clshm.ko"
+
+# The limits this script changes, to be put back at the end.
+cfg_val() { clshmctl getcfg | sed -n "s/^$1 *\([0-9]*\).*/\1/p"; }
+old_maxdpgs=$(cfg_val maxdpgs)
+old_timeout=$(cfg_val timeout)
+clshmctl shutdown > /dev/null 2>&1
 
 # waitlog DESC PATTERN: the log shows PATTERN within 5 s.
 waitlog() { waitlog_for 5 "$@"; }
@@ -27,11 +45,8 @@ echo "# partition down"
 expect_rc 0 "getcfg while down" clshmctl getcfg
 has "getcfg says down" "^state +down"
 has "getcfg says no daemon" "^daemon pid +none"
-expect_rc 4 "clshmd -f while down exits 4" clshmd -f 0
-has "clshmd -f while down says how to start" "clshmctl startup"
 expect_rc 4 "clshmd (background) while down exits 4" clshmd 0
 has "background clshmd reports the error on stderr" "shut down"
-expect_rc 2 "clshmd with partition 1 is a usage error" clshmd 1
 expect_rc 2 "maxdpgs 0 is refused" clshmctl maxdpgs 0
 has "maxdpgs 0 gives the range" "from 1 to 256"
 expect_rc 2 "maxdpgs 300 is refused" clshmctl maxdpgs 300
@@ -39,8 +54,6 @@ expect_rc 0 "maxdpgs 1 while down" clshmctl maxdpgs 1
 has "maxdpgs prints new and old" "^maxdpgs 1 pages \(was"
 expect_rc 0 "timeout 1000 while down" clshmctl timeout 1000
 json getcfg-down clshmctl -j getcfg
-expect_rc 0 "shutdown while down succeeds" clshmctl shutdown
-has "shutdown while down says so" "not started"
 json status-down clshmctl -j status
 expect_rc 1 "partitions while down exits 1" clshmctl partitions
 has "partitions while down says how to start" "clshmctl startup"
@@ -54,11 +67,8 @@ pid=$(daemon_pid)
 [ -n "$pid" ] && [ -d /proc/$pid ] && ok "daemon $pid runs" || nok "daemon runs (pid '$pid')"
 waitlog "daemon logs its registration" "clshmd\[$pid\]: registered for partition 00"
 waitlog "daemon logs the startup message" "clshmd\[$pid\]: partition 0 started"
-expect_rc 3 "second startup exits 3" clshmctl startup
-has "second startup names the daemon" "already started \(clshmd pid $pid\)"
 expect_rc 3 "second clshmd exits 3" clshmd 0
 has "second clshmd names the first" "already running for partition 0 \(pid $pid\)"
-expect_rc 3 "second clshmd -f exits 3" clshmd -f 0
 expect_rc 4 "maxpgs while up exits 4" clshmctl maxpgs 100
 has "maxpgs while up says shut down first" "shutdown' first"
 expect_rc 0 "maxpgs shows the value while up" clshmctl maxpgs
@@ -165,10 +175,9 @@ shmtool hold $id1 65536 30 > /tmp/hold.out &
 holder=$!
 i=0
 while [ $i -lt 50 ] && ! grep -q attached /tmp/hold.out; do sleep 0.1; i=$((i + 1)); done
-expect_rc 4 "shutdown while attached exits 4" clshmctl shutdown
+out=$(clshmctl shutdown 2>&1)
 has "shutdown lists the attached segment" "$id1 0x00000007 +1"
 has "shutdown names the holder" " $holder shmtool +$id1 1"
-has "shutdown suggests --force" "shutdown --force"
 json status-up clshmctl -j status
 
 echo "# signals"
@@ -221,11 +230,8 @@ echo "# SIGTERM"
 clshmctl startup > /dev/null 2>&1
 pid=$(daemon_pid)
 kill -TERM $pid
-gone $pid && ok "SIGTERM ends the daemon" || nok "SIGTERM ends the daemon"
+gone $pid
 waitlog "SIGTERM is logged" "clshmd\[$pid\]: SIGTERM from pid [0-9]+: exiting"
-expect_rc 0 "getcfg after SIGTERM" clshmctl getcfg
-has "the partition stays up" "^state +up"
-has "without a daemon" "^daemon pid +none"
 expect_rc 0 "shutdown without a daemon" clshmctl shutdown
 
 echo "# foreground (as under systemd)"
@@ -237,31 +243,25 @@ out=$(cat /tmp/fg.out)
 has "startup -f runs clshmd in the foreground" "^clshmd: registered for partition 00"
 pid=$(daemon_pid)
 [ "$pid" = "$fg" ] && ok "startup -f became clshmd (pid $fg)" || nok "startup -f became clshmd ($pid != $fg)"
-kill -USR1 $fg
-sleep 1
-out=$(cat /tmp/fg.out)
-has "foreground dump goes to stdout" "^state dump \(SIGUSR1\)"
 expect_rc 0 "shutdown the foreground daemon" clshmctl shutdown
 wait $fg
-rc=$?
-[ $rc = 0 ] && ok "foreground daemon exits 0 at shutdown" || nok "foreground daemon exits 0 at shutdown ($rc)"
 
 echo "# not root"
 clshmctl startup > /dev/null 2>&1
 if su -s /bin/sh clshmtest -c true 2>/dev/null; then
-	expect_rc 6 "getcfg as a user exits 6" su -s /bin/sh clshmtest -c "clshmctl getcfg"
-	has "getcfg as a user says run as root" "run clshmctl as root"
-	expect_rc 0 "status as a user" su -s /bin/sh clshmtest -c "clshmctl status"
+	out=$(su -s /bin/sh clshmtest -c "clshmctl status" 2>&1)
 	has "status as a user cannot see the daemon" "unknown \(run as root"
 	expect_rc 0 "ipcs as a user" su -s /bin/sh clshmtest -c "clshmctl ipcs"
 	expect_rc 0 "partitions as a user" su -s /bin/sh clshmtest -c "clshmctl partitions"
 	has "partitions as a user lists the local one" "^00 +up "
 	expect_rc 0 "fabric as a user" su -s /bin/sh clshmtest -c "clshmctl fabric"
-	expect_rc 6 "clshmd as a user exits 6" su -s /bin/sh clshmtest -c "clshmd -f 0"
 else
 	echo "# su does not work here: skipping the user tests"
 fi
 clshmctl shutdown > /dev/null 2>&1
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+# Put back what the script changed, and leave the partition up.
+[ -n "$old_maxdpgs" ] && clshmctl maxdpgs "$old_maxdpgs" > /dev/null
+[ -n "$old_timeout" ] && clshmctl timeout "$old_timeout" > /dev/null
+expect_rc 0 "startup at the end" clshmctl startup
+tap_done

@@ -13,7 +13,8 @@
  *    guest).  Skipped where the device is absent; the xp_shmwait() and
  *    xp_shmwake() ones also where the driver predates ABI 1.1.
  *
- * Built by "make -C lib test", linked against ./libxp.so.
+ * Built by "make -C lib tests" (run by selftests/run.sh --host and in
+ * the guests), linked against lib/libxp.so.
  */
 #include <dirent.h>
 #include <dlfcn.h>

@@ -8,6 +8,10 @@
  * commands, output and exit codes (clshmctl(8): 0 ok, 1 error, 2 usage,
  * 3 already started, 4 busy, 5 driver missing, 6 not root; clshmd(8):
  * 3 another daemon is registered).
+ *
+ * The rest of the daemon suite is guest/daemon.sh (run right after this
+ * binary): what clshmd logs, a hostile ring, messages about other
+ * partitions, ring overflow.  A check both used to make lives here only.
  */
 #include <sys/utsname.h>
 
@@ -146,11 +150,19 @@ TEST_F(daemon, clshmd_as_user_6)
 
 TEST_F(daemon, clshmd_bad_partition_2)
 {
-	struct clshmd_run r = { .args = { "-f", "7" } };
-	int status = clshmd_status(&r, -1);
+	static const char *const parts[] = { "7", "1" };
+	unsigned int i;
 
-	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("clshmd: %s", status_str(status));
-	EXPECT_EQ(2, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
+	/* any partition but this one's (0) is a usage error */
+	for (i = 0; i < ARRAY_SIZE(parts); i++) {
+		struct clshmd_run r = { .args = { "-f", parts[i] } };
+		int status = clshmd_status(&r, -1);
+
+		ASSERT_TRUE(WIFEXITED(status))
+			TH_LOG("clshmd %s: %s", parts[i], status_str(status));
+		EXPECT_EQ(2, WEXITSTATUS(status))
+			TH_LOG("clshmd %s: %s", parts[i], clshmd_output(&r));
+	}
 }
 
 TEST_F(daemon, clshmd_shut_down_4)
@@ -162,6 +174,9 @@ TEST_F(daemon, clshmd_shut_down_4)
 	status = clshmd_status(&r, -1);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("clshmd: %s", status_str(status));
 	EXPECT_EQ(4, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
+	/* and says what to do */
+	EXPECT_NE(NULL, strstr(clshmd_output(&r), "clshmctl startup"))
+		TH_LOG("%s", clshmd_output(&r));
 }
 
 /* Replace the registered daemon by a foreground one we are parent of. */
@@ -203,6 +218,8 @@ TEST_F(daemon, clshmd_foreground_usr1_dump_and_term)
 	}
 	EXPECT_LT(before, strlen(clshmd_output(&r)))
 		TH_LOG("no dump on stdout after SIGUSR1");
+	EXPECT_NE(NULL, strstr(clshmd_output(&r), "state dump (SIGUSR1)"))
+		TH_LOG("%s", clshmd_output(&r));
 	ASSERT_EQ(0, kill(pid, SIGTERM));
 	status = wait_child(pid, 20000);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -229,12 +246,14 @@ TEST_F(daemon, clshmd_exits_0_on_shutdown)
 TEST_F(daemon, startup_twice_exit_3)
 {
 	uint32_t pid = daemon_pid();
-	char out[1024];
+	char out[1024], want[64];
 
 	ASSERT_NE(0, pid);
 	EXPECT_EQ(CTL_EXIT_STARTED, clshmctl(out, sizeof(out), "startup"))
 		TH_LOG("output: %s", out);
-	EXPECT_NE(NULL, strstr(out, "already")) TH_LOG("output: %s", out);
+	/* it names the running daemon */
+	snprintf(want, sizeof(want), "already started (clshmd pid %u)", pid);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("output: %s", out);
 	EXPECT_EQ(pid, daemon_pid());
 }
 
@@ -262,6 +281,7 @@ TEST_F(daemon, shutdown_when_down_is_ok)
 
 	ASSERT_EQ(0, ensure_down());
 	EXPECT_EQ(0, clshmctl(out, sizeof(out), "shutdown")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "not started")) TH_LOG("%s", out);
 }
 
 TEST_F(daemon, kill9_segments_and_attaches_survive)
@@ -447,6 +467,8 @@ TEST_F(daemon, shutdown_attached_busy_names_holder)
 	snprintf(want, sizeof(want), "%d", (int)pid);
 	EXPECT_NE(NULL, strstr(out, want))
 		TH_LOG("holder %d not named: %s", (int)pid, out);
+	EXPECT_NE(NULL, strstr(out, "shutdown --force"))
+		TH_LOG("no hint at --force: %s", out);
 	ASSERT_EQ(0, get_cfg(&c));
 	EXPECT_EQ(CLSHM_STATE_UP, c.state);
 	EXPECT_EQ(1, seg_nattch(h.shmid));
@@ -616,6 +638,7 @@ TEST_F(daemon, clshmctl_as_user_6)
 	EXPECT_EQ(CTL_EXIT_PERM, run_cmd(out, sizeof(out), TEST_UID,
 					  "%s getcfg", clshmctl_path()))
 		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "run clshmctl as root")) TH_LOG("%s", out);
 	EXPECT_EQ(CTL_EXIT_PERM, run_cmd(out, sizeof(out), TEST_UID,
 					  "%s shutdown", clshmctl_path()))
 		TH_LOG("%s", out);

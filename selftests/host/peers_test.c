@@ -19,7 +19,8 @@
  * delays and given up on; down reasons; hellos from unknown or stale
  * incarnations are ignored.
  *
- * Built and run by "make -C daemon test" (kselftest harness, TAP).
+ * Built by "make -C daemon tests", run by selftests/run.sh --host
+ * (kselftest harness, TAP).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -697,8 +697,8 @@ TEST_F(abi, clear_force_zaps_attaches)
 }
 
 /*
- * Rejected arguments: one variant each.  fill() prepares the argument
- * (env->shmid is a live segment when the partition is up).
+ * Rejected arguments: one variant each, from the table BADARG() makes
+ * below (after the test).
  */
 FIXTURE(badarg) {
 	struct clshm_ctx ctx;
@@ -799,232 +799,59 @@ TEST_F(badarg, rejected)
 	}
 }
 
-#define FILL(name) static void fill_##name(				\
-	union abi_arg __attribute__((unused)) *a,			\
-	struct badarg_env __attribute__((unused)) *env)
+/*
+ * The table: one rejected call a line, its argument and the errno it gets
+ * side by side, and one TAP line each (a variant of the fixture above,
+ * test name "badarg.NAME.rejected").
+ *
+ *   BADARG(NAME, DEVICE, IOCTL, ERRNO, WHEN, ARGUMENT...)
+ *
+ * DEVICE is SHM or CTL.  WHEN is UP (as root, the partition up, env->shmid
+ * a live 1-page 0600 segment of root's), USER (the same, but the ioctl is
+ * made as TEST_UID on a descriptor root opened) or DOWN (as root, the
+ * partition shut down).  ARGUMENT is the statements that fill the
+ * zeroed argument a.
+ */
+enum badarg_dev { SHM, CTL };
+enum badarg_when { UP, USER, DOWN };
 
-FILL(shmget_pad)
-{
-	(void)env;
-	a->shmget.size = page_size();
-	a->shmget.flags = CLSHM_GET_CREAT | 0600;
-	a->shmget.pad = 1;
-}
+#define BADARG(vname, dev, command, errno_, when, ...)			\
+	static void fill_##vname(union abi_arg *a, struct badarg_env *env) \
+	{								\
+		(void)a;						\
+		(void)env;						\
+		__VA_ARGS__						\
+	}								\
+	FIXTURE_VARIANT_ADD(badarg, vname) {				\
+		.ctl = (dev) == CTL, .cmd = command,			\
+		.fill = fill_##vname, .expect = errno_,			\
+		.user = (when) == USER, .down = (when) == DOWN,		\
+	}
 
-FILL(shmget_flag_bit)
+/* Valid arguments, for the rows to spoil one field of. */
+static void shmget_ok(union abi_arg *a)
 {
-	(void)env;
-	a->shmget.size = page_size();
-	a->shmget.flags = CLSHM_GET_CREAT | 0600 | 0x4000;
-}
-
-FILL(shmget_flag_high)
-{
-	(void)env;
-	a->shmget.size = page_size();
-	a->shmget.flags = CLSHM_GET_CREAT | 0600 | 0x80000000u;
-}
-
-FILL(shmget_size0_create)
-{
-	(void)env;
-	a->shmget.flags = CLSHM_GET_CREAT | 0600;
-}
-
-FILL(shmget_no_key)
-{
-	(void)env;
-	/* a path-style key nobody created */
-	a->shmget.key = CLSHM_ID_MAKE(0, CLSHM_KEY_PATH_BIT | 0x7ff123);
-	a->shmget.size = page_size();
-	a->shmget.flags = 0600;
-}
-
-FILL(shmget_other_part)
-{
-	(void)env;
-	a->shmget.key = CLSHM_ID_MAKE(7, 0x123);
 	a->shmget.size = page_size();
 	a->shmget.flags = CLSHM_GET_CREAT | 0600;
 }
 
-FILL(stat_pad)
+static void name_arg(union abi_arg *a, struct badarg_env *env, __u32 len,
+		     __u32 part)
 {
-	a->stat.shmid = env->shmid;
-	a->stat.pad = 1;
+	a->hostname.name = (uintptr_t)env->namebuf;
+	a->hostname.len = len;
+	a->hostname.part = part;
 }
 
-FILL(stat_no_shmid)
-{
-	(void)env;
-	a->stat.shmid = CLSHM_ID_MAKE(0, 0xfffff3);
-}
-
-FILL(stat_user_no_read)
-{
-	a->stat.shmid = env->shmid;	/* root's 0600 segment */
-}
-
-FILL(set_mode_bits)
-{
-	a->set.shmid = env->shmid;
-	a->set.mode = 01600;
-}
-
-FILL(set_user)
-{
-	a->set.shmid = env->shmid;
-	a->set.uid = TEST_UID;
-	a->set.gid = TEST_GID;
-	a->set.mode = 0666;
-}
-
-FILL(set_bad_uid)
-{
-	a->set.shmid = env->shmid;
-	a->set.uid = 0xffffffffu;	/* (uid_t)-1 maps to nobody */
-	a->set.gid = 0;
-	a->set.mode = 0600;
-}
-
-FILL(partlist)
+static void partlist_ok(union abi_arg *a, struct badarg_env *env)
 {
 	a->partlist.buf = (uintptr_t)env->partbuf;
 	a->partlist.max = 4;
 }
 
-FILL(hostname)
+/* SETCFG with the current values (the partition must be down to apply it). */
+static void cfg_ok(union abi_arg *a)
 {
-	a->hostname.name = (uintptr_t)env->namebuf;
-	a->hostname.len = sizeof(env->namebuf);
-	a->hostname.part = 0;
-}
-
-FILL(rmid_flags)
-{
-	a->rmid.shmid = env->shmid;
-	a->rmid.flags = 0x2;
-}
-
-FILL(rmid_no_shmid)
-{
-	(void)env;
-	a->rmid.shmid = CLSHM_ID_MAKE(0, 0xfffff5);
-}
-
-FILL(rmid_user)
-{
-	a->rmid.shmid = env->shmid;
-}
-
-FILL(shmdt_no_attach)
-{
-	(void)env;
-	a->shmdt.addr = 0x10000;
-}
-
-FILL(list_pad)
-{
-	a->list.buf = (uintptr_t)env->dsbuf;
-	a->list.count = 4;
-	a->list.pad = 1;
-}
-
-FILL(partlist_pad)
-{
-	a->partlist.buf = (uintptr_t)env->partbuf;
-	a->partlist.max = 4;
-	a->partlist.pad = 1;
-}
-
-FILL(mintkey_part_range)
-{
-	(void)env;
-	a->mintkey.part = CLSHM_MAX_PARTS;
-}
-
-FILL(mintkey_part_down)
-{
-	(void)env;
-	a->mintkey.part = 5;
-}
-
-FILL(mintkey)
-{
-	(void)env;
-	a->mintkey.part = 0;
-}
-
-FILL(hostname_len0)
-{
-	a->hostname.name = (uintptr_t)env->namebuf;
-	a->hostname.len = 0;
-	a->hostname.part = 0;
-}
-
-FILL(hostname_part_range)
-{
-	a->hostname.name = (uintptr_t)env->namebuf;
-	a->hostname.len = sizeof(env->namebuf);
-	a->hostname.part = CLSHM_MAX_PARTS;
-}
-
-FILL(hostname_part_down)
-{
-	a->hostname.name = (uintptr_t)env->namebuf;
-	a->hostname.len = sizeof(env->namebuf);
-	a->hostname.part = 9;
-}
-
-FILL(shutdown_flags)
-{
-	(void)env;
-	a->shutdown.flags = 0x2;
-}
-
-FILL(shutdown_pad)
-{
-	(void)env;
-	a->shutdown.pad = 1;
-}
-
-FILL(shutdown)
-{
-	(void)env;
-}
-
-FILL(clear_flags)
-{
-	(void)env;
-	a->clear.flags = 0x2;
-}
-
-FILL(clear)
-{
-	(void)env;
-}
-
-FILL(startup_flags)
-{
-	(void)env;
-	a->startup.flags = 1;
-}
-
-FILL(startup_pad)
-{
-	(void)env;
-	a->startup.pad = 1;
-}
-
-FILL(startup)
-{
-	(void)env;
-}
-
-/* A valid SETCFG (the current values) for the variants to spoil. */
-static void cfg_base(union abi_arg *a, struct badarg_env *env)
-{
-	(void)env;
 	get_cfg(&a->cfg);
 	a->cfg.mask = CLSHM_CFG_ALL;
 	a->cfg.state = 0;
@@ -1032,225 +859,81 @@ static void cfg_base(union abi_arg *a, struct badarg_env *env)
 	a->cfg.pad = 0;
 }
 
-FILL(setcfg_mask)
-{
-	cfg_base(a, env);
-	a->cfg.mask = 0x20;
-}
-
-FILL(setcfg_pad)
-{
-	cfg_base(a, env);
-	a->cfg.pad = 1;
-}
-
-FILL(setcfg_state)
-{
-	cfg_base(a, env);
-	a->cfg.state = 1;
-}
-
-FILL(setcfg_daemon_pid)
-{
-	cfg_base(a, env);
-	a->cfg.daemon_pid = 1;
-}
-
-FILL(setcfg_maxsegs_0)
-{
-	cfg_base(a, env);
-	a->cfg.maxsegs = 0;
-}
-
-FILL(setcfg_maxsegs_big)
-{
-	cfg_base(a, env);
-	a->cfg.maxsegs = CLSHM_ID_SERIAL_MASK + 1;
-}
-
-FILL(setcfg_maxdpgs_0)
-{
-	cfg_base(a, env);
-	a->cfg.maxdpgs = CLSHM_MAXDPGS_MIN - 1;
-}
-
-FILL(setcfg_maxdpgs_big)
-{
-	cfg_base(a, env);
-	a->cfg.maxdpgs = CLSHM_MAXDPGS_MAX + 1;
-}
-
-FILL(setcfg_timeout_low)
-{
-	cfg_base(a, env);
-	a->cfg.timeout_ms = CLSHM_TIMEOUT_MIN - 1;
-}
-
-FILL(setcfg_timeout_high)
-{
-	cfg_base(a, env);
-	a->cfg.timeout_ms = CLSHM_TIMEOUT_MAX + 1;
-}
-
-FILL(setcfg_partid)
-{
-	cfg_base(a, env);
-	a->cfg.partid = CLSHM_MAX_PARTS;
-}
-
-FILL(setcfg_up)
-{
-	cfg_base(a, env);
-	a->cfg.mask = CLSHM_CFG_TIMEOUT;
-}
-
-static void hello_base(union abi_arg *a)
+static void hello_ok(union abi_arg *a)
 {
 	a->hello.major = CLSHM_ABI_MAJOR;
 	a->hello.minor = CLSHM_ABI_MINOR;
 	a->hello.ring_version = CLSHM_RING_VERSION;
 }
 
-FILL(hello_flags)
-{
-	(void)env;
-	hello_base(a);
-	a->hello.flags = 1;
-}
-
-FILL(hello_pad)
-{
-	(void)env;
-	hello_base(a);
-	a->hello.pad = 1;
-}
-
-FILL(hello_major)
-{
-	(void)env;
-	hello_base(a);
-	a->hello.major = CLSHM_ABI_MAJOR + 1;
-}
-
-FILL(hello_ring_version)
-{
-	(void)env;
-	hello_base(a);
-	a->hello.ring_version = CLSHM_RING_VERSION + 1;
-}
-
-FILL(hello)
-{
-	(void)env;
-	hello_base(a);
-}
-
-FILL(reply)
-{
-	(void)env;
-	a->reply.req = 1;
-}
-
-#define BAD_SHM(vname, command, errno_, ...)				\
-	FIXTURE_VARIANT_ADD(badarg, vname) {				\
-		.cmd = command, .fill = fill_##vname, .expect = errno_,	\
-		__VA_ARGS__ }
-#define BAD_CTL(vname, command, errno_, ...)				\
-	FIXTURE_VARIANT_ADD(badarg, vname) {				\
-		.ctl = 1, .cmd = command, .fill = fill_##vname,		\
-		.expect = errno_, __VA_ARGS__ }
-
-/* shm device */
-BAD_SHM(shmget_pad, CLSHM_IOC_SHMGET, EINVAL);
-BAD_SHM(shmget_flag_bit, CLSHM_IOC_SHMGET, EINVAL);
-BAD_SHM(shmget_flag_high, CLSHM_IOC_SHMGET, EINVAL);
-BAD_SHM(shmget_size0_create, CLSHM_IOC_SHMGET, EINVAL);
-BAD_SHM(shmget_no_key, CLSHM_IOC_SHMGET, ENOENT);
-BAD_SHM(shmget_other_part, CLSHM_IOC_SHMGET, ENOENT);
-BAD_SHM(stat_pad, CLSHM_IOC_STAT, EINVAL);
-BAD_SHM(stat_no_shmid, CLSHM_IOC_STAT, EINVAL);
-BAD_SHM(stat_user_no_read, CLSHM_IOC_STAT, EACCES, .user = 1);
-BAD_SHM(set_mode_bits, CLSHM_IOC_SET, EINVAL);
-BAD_SHM(set_user, CLSHM_IOC_SET, EPERM, .user = 1);
-BAD_SHM(set_bad_uid, CLSHM_IOC_SET, EINVAL);
-BAD_SHM(rmid_flags, CLSHM_IOC_RMID, EINVAL);
-BAD_SHM(rmid_no_shmid, CLSHM_IOC_RMID, EINVAL);
-BAD_SHM(rmid_user, CLSHM_IOC_RMID, EPERM, .user = 1);
-BAD_SHM(shmdt_no_attach, CLSHM_IOC_SHMDT, EINVAL);
-BAD_SHM(list_pad, CLSHM_IOC_LIST, EINVAL);
-BAD_SHM(partlist_pad, CLSHM_IOC_PARTLIST, EINVAL);
-BAD_SHM(mintkey_part_range, CLSHM_IOC_MINTKEY, EINVAL);
-BAD_SHM(mintkey_part_down, CLSHM_IOC_MINTKEY, ENOENT);
-BAD_SHM(hostname_len0, CLSHM_IOC_GETHOSTNAME, EINVAL);
-BAD_SHM(hostname_part_range, CLSHM_IOC_GETHOSTNAME, EINVAL);
-BAD_SHM(hostname_part_down, CLSHM_IOC_GETHOSTNAME, ENOENT);
+/*     name                 dev  ioctl                  errno      when  argument */
+/* shm device, partition up */
+BADARG(shmget_pad,          SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.pad = 1;);
+BADARG(shmget_flag_bit,     SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x4000;);
+BADARG(shmget_flag_high,    SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x80000000u;);
+BADARG(shmget_size0_create, SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   a->shmget.flags = CLSHM_GET_CREAT | 0600;);
+/* a path-style key nobody created */
+BADARG(shmget_no_key,       SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   a->shmget.key = CLSHM_ID_MAKE(0, CLSHM_KEY_PATH_BIT | 0x7ff123); a->shmget.size = page_size(); a->shmget.flags = 0600;);
+BADARG(shmget_other_part,   SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   shmget_ok(a); a->shmget.key = CLSHM_ID_MAKE(7, 0x123););
+BADARG(stat_pad,            SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.pad = 1;);
+BADARG(stat_no_shmid,       SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = CLSHM_ID_MAKE(0, 0xfffff3););
+BADARG(stat_user_no_read,   SHM, CLSHM_IOC_STAT,        EACCES,    USER, a->stat.shmid = env->shmid;);
+BADARG(set_mode_bits,       SHM, CLSHM_IOC_SET,         EINVAL,    UP,   a->set.shmid = env->shmid; a->set.mode = 01600;);
+BADARG(set_user,            SHM, CLSHM_IOC_SET,         EPERM,     USER, a->set.shmid = env->shmid; a->set.uid = TEST_UID; a->set.gid = TEST_GID; a->set.mode = 0666;);
+/* (uid_t)-1 maps to nobody */
+BADARG(set_bad_uid,         SHM, CLSHM_IOC_SET,         EINVAL,    UP,   a->set.shmid = env->shmid; a->set.uid = 0xffffffffu; a->set.mode = 0600;);
+BADARG(rmid_flags,          SHM, CLSHM_IOC_RMID,        EINVAL,    UP,   a->rmid.shmid = env->shmid; a->rmid.flags = 0x2;);
+BADARG(rmid_no_shmid,       SHM, CLSHM_IOC_RMID,        EINVAL,    UP,   a->rmid.shmid = CLSHM_ID_MAKE(0, 0xfffff5););
+BADARG(rmid_user,           SHM, CLSHM_IOC_RMID,        EPERM,     USER, a->rmid.shmid = env->shmid;);
+BADARG(shmdt_no_attach,     SHM, CLSHM_IOC_SHMDT,       EINVAL,    UP,   a->shmdt.addr = 0x10000;);
+BADARG(list_pad,            SHM, CLSHM_IOC_LIST,        EINVAL,    UP,   a->list.buf = (uintptr_t)env->dsbuf; a->list.count = 4; a->list.pad = 1;);
+BADARG(partlist_pad,        SHM, CLSHM_IOC_PARTLIST,    EINVAL,    UP,   partlist_ok(a, env); a->partlist.pad = 1;);
+BADARG(mintkey_part_range,  SHM, CLSHM_IOC_MINTKEY,     EINVAL,    UP,   a->mintkey.part = CLSHM_MAX_PARTS;);
+BADARG(mintkey_part_down,   SHM, CLSHM_IOC_MINTKEY,     ENOENT,    UP,   a->mintkey.part = 5;);
+BADARG(hostname_len0,       SHM, CLSHM_IOC_GETHOSTNAME, EINVAL,    UP,   name_arg(a, env, 0, 0););
+BADARG(hostname_part_range, SHM, CLSHM_IOC_GETHOSTNAME, EINVAL,    UP,   name_arg(a, env, sizeof(env->namebuf), CLSHM_MAX_PARTS););
+BADARG(hostname_part_down,  SHM, CLSHM_IOC_GETHOSTNAME, ENOENT,    UP,   name_arg(a, env, sizeof(env->namebuf), 9););
 /* shm device, partition shut down: the segment API is off */
-FIXTURE_VARIANT_ADD(badarg, mintkey_shut_down) {
-	.cmd = CLSHM_IOC_MINTKEY, .fill = fill_mintkey, .expect = ENODEV,
-	.down = 1 };
-FIXTURE_VARIANT_ADD(badarg, shmget_shut_down) {
-	.cmd = CLSHM_IOC_SHMGET, .fill = fill_shmget_no_key, .expect = ENODEV,
-	.down = 1 };
-FIXTURE_VARIANT_ADD(badarg, stat_shut_down) {
-	.cmd = CLSHM_IOC_STAT, .fill = fill_stat_no_shmid, .expect = ENODEV,
-	.down = 1 };
-FIXTURE_VARIANT_ADD(badarg, rmid_shut_down) {
-	.cmd = CLSHM_IOC_RMID, .fill = fill_rmid_no_shmid, .expect = ENODEV,
-	.down = 1 };
-FIXTURE_VARIANT_ADD(badarg, partlist_shut_down) {
-	.cmd = CLSHM_IOC_PARTLIST, .fill = fill_partlist, .expect = ENODEV,
-	.down = 1 };
-FIXTURE_VARIANT_ADD(badarg, hostname_shut_down) {
-	.cmd = CLSHM_IOC_GETHOSTNAME, .fill = fill_hostname, .expect = ENODEV,
-	.down = 1 };
-/* ctl device, up */
-BAD_CTL(shutdown_flags, CLSHM_IOC_SHUTDOWN, EINVAL);
-BAD_CTL(shutdown_pad, CLSHM_IOC_SHUTDOWN, EINVAL);
-BAD_CTL(clear_flags, CLSHM_IOC_CLEAR, EINVAL);
-BAD_CTL(setcfg_up, CLSHM_IOC_SETCFG, EBUSY);
-BAD_CTL(startup, CLSHM_IOC_STARTUP, EBUSY);
-BAD_CTL(hello, CLSHM_IOC_HELLO, EBUSY);
-BAD_CTL(hello_flags, CLSHM_IOC_HELLO, EINVAL);
-BAD_CTL(hello_pad, CLSHM_IOC_HELLO, EINVAL);
-BAD_CTL(hello_major, CLSHM_IOC_HELLO, EPROTO);
-BAD_CTL(hello_ring_version, CLSHM_IOC_HELLO, EPROTO);
-BAD_CTL(reply, CLSHM_IOC_REPLY, EPERM);
+BADARG(mintkey_shut_down,   SHM, CLSHM_IOC_MINTKEY,     ENODEV,    DOWN, a->mintkey.part = 0;);
+BADARG(shmget_shut_down,    SHM, CLSHM_IOC_SHMGET,      ENODEV,    DOWN, a->shmget.key = CLSHM_ID_MAKE(0, CLSHM_KEY_PATH_BIT | 0x7ff123); a->shmget.size = page_size(); a->shmget.flags = 0600;);
+BADARG(stat_shut_down,      SHM, CLSHM_IOC_STAT,        ENODEV,    DOWN, a->stat.shmid = CLSHM_ID_MAKE(0, 0xfffff3););
+BADARG(rmid_shut_down,      SHM, CLSHM_IOC_RMID,        ENODEV,    DOWN, a->rmid.shmid = CLSHM_ID_MAKE(0, 0xfffff5););
+BADARG(partlist_shut_down,  SHM, CLSHM_IOC_PARTLIST,    ENODEV,    DOWN, partlist_ok(a, env););
+BADARG(hostname_shut_down,  SHM, CLSHM_IOC_GETHOSTNAME, ENODEV,    DOWN, name_arg(a, env, sizeof(env->namebuf), 0););
+/* ctl device, partition up */
+BADARG(shutdown_flags,      CTL, CLSHM_IOC_SHUTDOWN,    EINVAL,    UP,   a->shutdown.flags = 0x2;);
+BADARG(shutdown_pad,        CTL, CLSHM_IOC_SHUTDOWN,    EINVAL,    UP,   a->shutdown.pad = 1;);
+BADARG(clear_flags,         CTL, CLSHM_IOC_CLEAR,       EINVAL,    UP,   a->clear.flags = 0x2;);
+BADARG(setcfg_up,           CTL, CLSHM_IOC_SETCFG,      EBUSY,     UP,   cfg_ok(a); a->cfg.mask = CLSHM_CFG_TIMEOUT;);
+BADARG(startup,             CTL, CLSHM_IOC_STARTUP,     EBUSY,     UP,   /* a valid startup */);
+BADARG(hello,               CTL, CLSHM_IOC_HELLO,       EBUSY,     UP,   hello_ok(a););
+BADARG(hello_flags,         CTL, CLSHM_IOC_HELLO,       EINVAL,    UP,   hello_ok(a); a->hello.flags = 1;);
+BADARG(hello_pad,           CTL, CLSHM_IOC_HELLO,       EINVAL,    UP,   hello_ok(a); a->hello.pad = 1;);
+BADARG(hello_major,         CTL, CLSHM_IOC_HELLO,       EPROTO,    UP,   hello_ok(a); a->hello.major = CLSHM_ABI_MAJOR + 1;);
+BADARG(hello_ring_version,  CTL, CLSHM_IOC_HELLO,       EPROTO,    UP,   hello_ok(a); a->hello.ring_version = CLSHM_RING_VERSION + 1;);
+BADARG(reply,               CTL, CLSHM_IOC_REPLY,       EPERM,     UP,   a->reply.req = 1;);
 /* ctl device as an unprivileged user (fd opened by root) */
-FIXTURE_VARIANT_ADD(badarg, user_setcfg) {
-	.ctl = 1, .cmd = CLSHM_IOC_SETCFG, .fill = fill_setcfg_up,
-	.expect = EPERM, .user = 1 };
-FIXTURE_VARIANT_ADD(badarg, user_startup) {
-	.ctl = 1, .cmd = CLSHM_IOC_STARTUP, .fill = fill_startup,
-	.expect = EPERM, .user = 1 };
-FIXTURE_VARIANT_ADD(badarg, user_shutdown) {
-	.ctl = 1, .cmd = CLSHM_IOC_SHUTDOWN, .fill = fill_shutdown,
-	.expect = EPERM, .user = 1 };
-FIXTURE_VARIANT_ADD(badarg, user_clear) {
-	.ctl = 1, .cmd = CLSHM_IOC_CLEAR, .fill = fill_clear,
-	.expect = EPERM, .user = 1 };
-FIXTURE_VARIANT_ADD(badarg, user_hello) {
-	.ctl = 1, .cmd = CLSHM_IOC_HELLO, .fill = fill_hello,
-	.expect = EPERM, .user = 1 };
+BADARG(user_setcfg,         CTL, CLSHM_IOC_SETCFG,      EPERM,     USER, cfg_ok(a); a->cfg.mask = CLSHM_CFG_TIMEOUT;);
+BADARG(user_startup,        CTL, CLSHM_IOC_STARTUP,     EPERM,     USER, /* a valid startup */);
+BADARG(user_shutdown,       CTL, CLSHM_IOC_SHUTDOWN,    EPERM,     USER, /* a valid shutdown */);
+BADARG(user_clear,          CTL, CLSHM_IOC_CLEAR,       EPERM,     USER, /* a valid clear */);
+BADARG(user_hello,          CTL, CLSHM_IOC_HELLO,       EPERM,     USER, hello_ok(a););
 /* ctl device, partition shut down */
-BAD_CTL(startup_flags, CLSHM_IOC_STARTUP, EINVAL, .down = 1);
-BAD_CTL(startup_pad, CLSHM_IOC_STARTUP, EINVAL, .down = 1);
-BAD_CTL(shutdown, CLSHM_IOC_SHUTDOWN, EALREADY, .down = 1);
-BAD_CTL(setcfg_mask, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_pad, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_state, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_daemon_pid, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_maxsegs_0, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_maxsegs_big, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_maxdpgs_0, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_maxdpgs_big, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_timeout_low, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_timeout_high, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-BAD_CTL(setcfg_partid, CLSHM_IOC_SETCFG, EINVAL, .down = 1);
-FIXTURE_VARIANT_ADD(badarg, clear_shut_down) {
-	.ctl = 1, .cmd = CLSHM_IOC_CLEAR, .fill = fill_clear,
-	.expect = ENODEV, .down = 1 };
-FIXTURE_VARIANT_ADD(badarg, hello_shut_down) {
-	.ctl = 1, .cmd = CLSHM_IOC_HELLO, .fill = fill_hello,
-	.expect = ENODEV, .down = 1 };
+BADARG(startup_flags,       CTL, CLSHM_IOC_STARTUP,     EINVAL,    DOWN, a->startup.flags = 1;);
+BADARG(startup_pad,         CTL, CLSHM_IOC_STARTUP,     EINVAL,    DOWN, a->startup.pad = 1;);
+BADARG(shutdown,            CTL, CLSHM_IOC_SHUTDOWN,    EALREADY,  DOWN, /* a valid shutdown */);
+BADARG(setcfg_mask,         CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.mask = 0x20;);
+BADARG(setcfg_pad,          CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.pad = 1;);
+BADARG(setcfg_state,        CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.state = 1;);
+BADARG(setcfg_daemon_pid,   CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.daemon_pid = 1;);
+BADARG(setcfg_maxsegs_0,    CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.maxsegs = 0;);
+BADARG(setcfg_maxsegs_big,  CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.maxsegs = CLSHM_ID_SERIAL_MASK + 1;);
+BADARG(setcfg_maxdpgs_0,    CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.maxdpgs = CLSHM_MAXDPGS_MIN - 1;);
+BADARG(setcfg_maxdpgs_big,  CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.maxdpgs = CLSHM_MAXDPGS_MAX + 1;);
+BADARG(setcfg_timeout_low,  CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.timeout_ms = CLSHM_TIMEOUT_MIN - 1;);
+BADARG(setcfg_timeout_high, CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.timeout_ms = CLSHM_TIMEOUT_MAX + 1;);
+BADARG(setcfg_partid,       CTL, CLSHM_IOC_SETCFG,      EINVAL,    DOWN, cfg_ok(a); a->cfg.partid = CLSHM_MAX_PARTS;);
+BADARG(clear_shut_down,     CTL, CLSHM_IOC_CLEAR,       ENODEV,    DOWN, /* a valid clear */);
+BADARG(hello_shut_down,     CTL, CLSHM_IOC_HELLO,       ENODEV,    DOWN, hello_ok(a););
 
 TEST_HARNESS_MAIN

@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# clshmd, clshmctl and xp_shmwait/xp_shmwake across two partitions: run in
-# both guests of "vm/run --guests 2 --module-args partid=%g" (busybox sh,
-# root, clshm started).  CLSHM_GUEST is 0 or 1; partition ids equal it.
-# Needs xp_pair and shmtool in PATH, testlib.sh next to it.  Prints "ok"/"not ok" lines, JSON
-# outputs between "JSON-BEGIN name" and "JSON-END", and last
-# "N passed, N failed".
+# daemon-fabric.sh - clshmd, clshmctl and xp_shmwait/xp_shmwake across two
+# partitions: run in both guests of the suite "daemon2" (run.sh --part
+# daemon: "vm/run --guests 2 --module-args partid=%g", busybox sh, root,
+# clshm started).  CLSHM_GUEST is 0 or 1; partition ids equal it.  Needs
+# xp_pair, shmtool and jsoncheck next to it (installed with it) and
+# testlib.sh.  Numbered TAP with a trailing plan.
 #
 # The guests only meet through the fabric, so each phase waits for what
 # the other guest does:
@@ -20,7 +20,14 @@
 #   4. partition 1 plays a daemon of another ABI major: partition 0's
 #      daemon refuses it, and partition 1 counts as down there
 
-. "$(dirname "$0")/testlib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+# installed flat in a guest; one folder down in the build tree
+for lib in "$here/testlib.sh" "$here/../testlib.sh"; do [ -f "$lib" ] && break; done
+. "$lib"
+
+[ -e /dev/clshm/0/shm ] || skip_all "no /dev/clshm/0/shm: load clshm.ko"
+[ -n "${CLSHM_GUEST:-}" ] && [ "${CLSHM_GUESTS:-1}" = 2 ] ||
+	skip_all "needs two guests on one fabric (run.sh --vm daemon2)"
 g=${CLSHM_GUEST:-0}
 o=$((1 - g))
 me=0$g
@@ -117,5 +124,4 @@ else
 	has "peers_lost is 1" '"peers_lost": 1'
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+tap_done
