@@ -13,8 +13,9 @@
 #                             guest's part of SCENARIO (basic, basic4,
 #                             death, hostile, daemon)
 #   run.sh --host             the host-only tests: libxp/xp_test (device
-#                             cases skip) and host/peers_test, from the
-#                             build tree (make -C selftests host)
+#                             cases skip), host/peers_test and "make
+#                             layers", from the build tree (make -C
+#                             selftests host)
 #   run.sh --vm [--logs DIR] [--kernels "stock debug"] [SUITE...]
 #                             boot guests with vm/run and run the suites
 #                             of the file "suites" (default: every suite
@@ -261,6 +262,20 @@ host_tests() {
 		echo "# run.sh: $t exited with $rc"
 		[ "$rc" = 0 ] || [ "$rc" = 4 ] || rc_all=1
 	done
+	# The call direction of the driver's and the daemon's files
+	# (Documentation/architecture.md), in the source tree only.
+	if [ -f "$here/../Makefile" ] && [ -x "$here/../scripts/calls-down" ]; then
+		echo "# run.sh: make layers"
+		echo "TAP version 13"
+		echo "1..1"
+		if out=$(make -s -C "$here/.." layers 2>&1); then
+			echo "ok 1 layers: the driver's and the daemon's files call only downward"
+		else
+			echo "$out" | sed 's/^/# /'
+			echo "not ok 1 layers: a call goes up (make layers)"
+			rc_all=1
+		fi
+	fi
 	return $rc_all
 }
 
