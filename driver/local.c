@@ -130,11 +130,11 @@ static int local_seg_init(struct clshm_seg *seg)
 	if (local_mnt)
 		ls->shmem = shmem_file_setup_with_mnt(local_mnt, name,
 					(loff_t)seg->npages << PAGE_SHIFT,
-					VM_NORESERVE);
+					CLSHM_SHMEM_NORESERVE);
 	else
 		ls->shmem = shmem_file_setup(name,
 					(loff_t)seg->npages << PAGE_SHIFT,
-					VM_NORESERVE);
+					CLSHM_SHMEM_NORESERVE);
 	if (IS_ERR(ls->shmem)) {
 		err = PTR_ERR(ls->shmem);
 		goto err_free_ls;
