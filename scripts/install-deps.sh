@@ -19,7 +19,8 @@ pkgs=(
 	python3-docutils			# man pages (rst2man)
 	qemu-system-x86				# guests (TCG)
 	busybox-static cpio gzip kmod		# guest initramfs
-	coreutils util-linux			# timeout, flock
+	coreutils util-linux			# timeout, flock, unshare
+	debootstrap				# the Debian 13 chroot (6.12, newest)
 )
 
 check_only=0

@@ -7,6 +7,7 @@
 # check); runs on its own after "make vm-build":
 #
 #   selftests/fabric-check.sh [--only NAME[,NAME...]] [--logs DIR] [--list]
+#                             [--kernel K]
 #
 # Scenarios (--list prints them):
 #
@@ -21,6 +22,10 @@
 #              is declared down)
 #   debug2     2 guests on the debug kernel (KASAN, lockdep, kmemleak):
 #              fabric_basic, fabric_ops
+#
+# --kernel K runs the stock kernel's scenarios on guest kernel K instead
+# (vm/run --kernel K: 6.12, newest; vm/check does, one run per kernel);
+# the debug ones are left out.
 #
 # Output (stdout): TAP that vm/tap-summary counts.  For each scenario,
 # each guest's output with the "[gN] " prefix vm/run adds taken off (so
@@ -64,6 +69,7 @@ usage() {
 only=
 logs=$TOP/build/check/fabric
 list=0
+on_kernel=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only) only=${2:?}; shift 2 ;;
@@ -71,6 +77,8 @@ while [ $# -gt 0 ]; do
 	--logs) logs=${2:?}; shift 2 ;;
 	--logs=*) logs=${1#*=}; shift ;;
 	--list) list=1; shift ;;
+	--kernel) on_kernel=${2:?}; shift 2 ;;
+	--kernel=*) on_kernel=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "fabric-check.sh: unknown argument '$1' (--help)" >&2; exit 2 ;;
 	esac
@@ -86,6 +94,7 @@ if [ $list = 1 ]; then
 fi
 
 kernels=${CHECK_KERNELS:-stock debug}
+[ -z "$on_kernel" ] || kernels=stock
 selected=()
 for s in "${SCENARIOS[@]}"; do
 	name=${s%%|*}
@@ -127,11 +136,13 @@ failed_runs=0
 for s in "${selected[@]}"; do
 	IFS='|' read -r name kernel guests tmo opts scen <<< "$s"
 	tmo=${FABRIC_TIMEOUT:-$tmo}
+	[ -n "$on_kernel" ] && [ "$kernel" = stock ] && kernel=$on_kernel
 	# vm/run's --module-args takes a space-separated list: the table
 	# uses commas to stay one field.
 	args=(--kernel "$kernel" --guests "$guests" --timeout "$tmo"
 	      --tap "fabric $name" --log "$logs/$name-console.log")
 	mod_var=FABRIC_MODULE_${kernel^^}
+	mod_var=${mod_var//[^A-Z0-9_]/_}
 	[ -n "${!mod_var:-}" ] && args+=(--module "${!mod_var}")
 	read -r -a extra <<< "$opts"
 	have_margs=0
