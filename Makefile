@@ -2,7 +2,7 @@
 #
 # clshm top-level build.
 #
-#   make              module, library, daemon, admin command
+#   make              module, library, daemon, admin command (KDIR below)
 #   make demo         boot a guest and show clshm working
 #   make check        every test (host and guests); last line "N passed, N failed"
 #   make bench-smoke  clshm against System V shm in a guest (a quick look)
@@ -11,19 +11,20 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make install-module   clshm.ko into /lib/modules/<kernel>/updates (modprobe)
 #
-# KDIR: kernel build tree for the module.  Default: the running kernel's
-# build tree if it exists, else the newest Debian amd64 headers in /usr/src.
+# KDIR: kernel build tree for the module.  Default: the running kernel's,
+# /lib/modules/$(uname -r)/build.  Without one, "make module" (and so
+# "make") stops and names the kernel headers that are installed: pick one
+# with KDIR=... (the module then loads only into that kernel).  The test
+# guests' modules do not come from here: vm/build-module passes each
+# guest kernel's KDIR itself.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
 
 KVER ?= $(shell uname -r)
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
-    KDIR := /lib/modules/$(KVER)/build
-  else
-    KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-  endif
+  KDIR := $(patsubst %/Makefile,%,$(wildcard /lib/modules/$(KVER)/build/Makefile))
+  KDIR_DEFAULT := 1
 endif
 
 PREFIX ?= /usr/local
@@ -40,11 +41,29 @@ export CC USER_CFLAGS TOP
 
 all: module lib daemon ctl examples
 
+# Installed kernel build trees: /lib/modules/*/build and Debian's
+# /usr/src/linux-headers-* (those with a .config, not the -common halves).
+define no_kdir
+	echo "make: no build directory for the running kernel $(KVER) (/lib/modules/$(KVER)/build)," >&2; \
+	trees=$$( { ls -d /lib/modules/*/build/.config /usr/src/linux-headers-*/.config 2>/dev/null || true; } | \
+		xargs -r -n1 dirname | xargs -r -n1 readlink -f | sort -uV); \
+	if [ -n "$$trees" ]; then \
+		echo "so clshm.ko cannot be built for it.  Kernel headers installed here:" >&2; \
+		for t in $$trees; do \
+			v=$$(sed -n 's/^UTS_RELEASE \(.*\)/\1/p; s/^\#define UTS_RELEASE "\(.*\)"/\1/p' $$t/include/generated/utsrelease.h 2>/dev/null); \
+			echo "    $${v:-$${t##*/linux-headers-}}    $$t" >&2; done; \
+		echo "Build for one of them (the module loads only into that kernel):" >&2; \
+		echo "    make KDIR=$$(echo "$$trees" | tail -n 1)" >&2; \
+	else \
+		echo "and no kernel headers are installed." >&2; \
+	fi; \
+	echo "Or install the running kernel's: apt-get install linux-headers-$(KVER)" >&2
+endef
+
 module:
-	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
-		echo "No kernel build tree found (KDIR='$(KDIR)')."; \
-		echo "Install one with: apt-get install linux-headers-amd64, or run 'make deps'."; \
-		exit 1; fi
+	@if [ -z "$(KDIR)" ] && [ -n "$(KDIR_DEFAULT)" ]; then $(no_kdir); exit 1; fi
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "make: KDIR=$(KDIR) is not a kernel build tree (no Makefile there)" >&2; exit 1; fi
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
 
 lib:
@@ -98,7 +117,7 @@ layers:
 	@$(MAKE) -s -C daemon layers
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	$(if $(KDIR),-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null)
 	$(MAKE) -C bench clean
 	$(MAKE) -C lib clean
 	$(MAKE) -C daemon clean

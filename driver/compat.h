@@ -56,4 +56,15 @@ static inline void clshm_vm_flags_clear(struct vm_area_struct *vma,
 #define timer_container_of	from_timer
 #endif
 
+/*
+ * 7.0 made the flags of shmem_file_setup() and shmem_file_setup_with_mnt()
+ * a vma_flags_t bitmap, built with mk_vma_flags() from VMA_*_BIT numbers,
+ * instead of a VM_* mask.  (6.12 has the mask, 7.2 and 7.3 the bitmap.)
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+#define CLSHM_SHMEM_NORESERVE	VM_NORESERVE
+#else
+#define CLSHM_SHMEM_NORESERVE	mk_vma_flags(VMA_NORESERVE_BIT)
+#endif
+
 #endif /* _CLSHM_COMPAT_H */

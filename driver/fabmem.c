@@ -245,7 +245,7 @@ static int fab_seg_init(struct clshm_seg *seg)
 			return err;
 	}
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
-	shmem = shmem_file_setup(name, 0, VM_NORESERVE);
+	shmem = shmem_file_setup(name, 0, CLSHM_SHMEM_NORESERVE);
 	if (IS_ERR(shmem)) {
 		if (!proxy)
 			zone_free(part, seg->x->zfirst, seg->npages);

@@ -127,11 +127,11 @@ static int local_seg_init(struct clshm_seg *seg)
 	if (local_mnt)
 		ls->shmem = shmem_file_setup_with_mnt(local_mnt, name,
 					(loff_t)seg->npages << PAGE_SHIFT,
-					VM_NORESERVE);
+					CLSHM_SHMEM_NORESERVE);
 	else
 		ls->shmem = shmem_file_setup(name,
 					(loff_t)seg->npages << PAGE_SHIFT,
-					VM_NORESERVE);
+					CLSHM_SHMEM_NORESERVE);
 	if (IS_ERR(ls->shmem))
 		return PTR_ERR(ls->shmem);
 	mapping = ls->shmem->f_mapping;

@@ -19,8 +19,9 @@ pkgs=(
 	python3-docutils			# man pages (rst2man)
 	qemu-system-x86				# guests (TCG)
 	busybox-static cpio gzip kmod		# guest initramfs
-	coreutils util-linux			# timeout, flock
-	universal-ctags				# scripts/calls-down (make -C daemon test)
+	coreutils util-linux			# timeout, flock, unshare
+	universal-ctags				# scripts/calls-down (make layers)
+	debootstrap				# the Debian 13 chroot (6.12, newest)
 )
 
 check_only=0

@@ -16,7 +16,7 @@
 #                             cases skip), host/peers_test and "make
 #                             layers", from the build tree (make -C
 #                             selftests host)
-#   run.sh --vm [--logs DIR] [--kernels "stock debug"] [SUITE...]
+#   run.sh --vm [--logs DIR] [--kernels "stock newest"] [SUITE...]
 #                             boot guests with vm/run and run the suites
 #                             of the file "suites" (default: every suite
 #                             of those kernels); the TAP of every guest
@@ -286,6 +286,26 @@ suite_rows() {
 	grep -v '^[[:space:]]*#' "$here/suites" | grep -v '^[[:space:]]*$'
 }
 
+# expand_rows KERNELS: the suite rows with "stock+" rows once per kernel:
+# NAME on stock, NAME-K on every other kernel of KERNELS but debug.
+expand_rows() {
+	suite_rows | while IFS='|' read -r name kernel guests tmo opts cmd; do
+		case $kernel in
+		*+)
+			base=${kernel%+}
+			echo "$name|$base|$guests|$tmo|$opts|$cmd"
+			for k in $1; do
+				case $k in "$base"|debug) continue ;; esac
+				echo "$name-$k|$k|$guests|$tmo|$opts|$cmd"
+			done
+			;;
+		*)
+			echo "$name|$kernel|$guests|$tmo|$opts|$cmd"
+			;;
+		esac
+	done
+}
+
 list_suites() {
 	suite_rows | while IFS='|' read -r name kernel guests tmo opts cmd; do
 		printf '%-10s %-5s kernel, %s guest(s), %4s s, vm/run %s -- %s\n' \
@@ -314,7 +334,7 @@ vprogress() {
 # stdout and DIR/NAME.tap, its own result appended to DIR/own.results.
 run_suite() {
 	name=$1 kernel=$2 guests=$3 tmo=${CHECK_TIMEOUT:-$4} opts=$5 cmd=$6
-	ku=$(echo "$kernel" | tr "[:lower:]" "[:upper:]")
+	ku=$(echo "$kernel" | tr "[:lower:].-" "[:upper:]__")
 	eval "mod=\${CHECK_MODULE_$ku:-}"
 	set -- --kernel "$kernel" --guests "$guests" --timeout "$tmo" \
 		--tap "$name" --log "$logs/$name-console.log"
@@ -366,7 +386,7 @@ run_suite() {
 vm_suites() {
 	top=$(cd "$here/.." && pwd)
 	logs=$top/build/check/suites
-	kernels=${CHECK_KERNELS:-stock debug}
+	kernels=${CHECK_KERNELS:-$(bash -c ". '$top/vm/lib.sh' && all_kernels")}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--logs) logs=${2:?}; shift 2 ;;
@@ -378,7 +398,7 @@ vm_suites() {
 		esac
 	done
 	for s in "$@"; do
-		suite_rows | grep -q "^$s|" ||
+		expand_rows "$kernels" | grep -q "^$s|" ||
 			{ echo "run.sh: no suite '$s' (run.sh --list)" >&2; exit 2; }
 	done
 	mkdir -p "$logs"
@@ -387,7 +407,7 @@ vm_suites() {
 	vm_failed=0
 	files=
 	# The rows go through a file: run_suite must run in this shell.
-	suite_rows > "$logs/suites.selected.all"
+	expand_rows "$kernels" > "$logs/suites.selected.all"
 	while IFS='|' read -r name kernel guests tmo opts cmd <&4; do
 		if [ $# -gt 0 ]; then
 			case " $* " in *" $name "*) ;; *) continue ;; esac

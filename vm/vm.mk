@@ -7,17 +7,23 @@
 #   make vm-build      everything a guest needs: the debug kernel (built
 #                      once, cached in ~/.cache/clshm), clshm.ko for each
 #                      guest kernel, user space, the base initramfs
-#   make check         deps, build, host tests, selftests in a stock and a
-#                      debug guest; the last line is "N passed, N failed"
+#   make check         deps, build, host tests, selftests and the partition
+#                      suites on every kernel of KERNELS; the last line is
+#                      "N passed, N failed, N skipped"
 #   make demo          deps, build, show clshm working: one guest, then two
 #                      guests (partitions) sharing a segment over ivshmem
 #   make vm-tools      host and guest helpers of the harness in build/:
 #                      ivshmem-server (vm/run --doorbell) and the static
 #                      fabric-atomic test program
 #
-# VM_KERNELS: the guest kernels vm-build builds for (default: stock debug).
+# KERNELS: the guest kernels make check tests and vm-build builds for
+# (default: all of them, vm/lib.sh: stock and debug 6.1, 6.12, newest);
+# e.g. make check KERNELS="stock newest".  VM_KERNELS (vm-build) and
+# CHECK_KERNELS (make check) override it for one of them.
 
-VM_KERNELS ?= stock debug
+ALL_KERNELS := $(shell bash -c '. "$(TOP)/vm/lib.sh" && all_kernels')
+KERNELS ?= $(ALL_KERNELS)
+VM_KERNELS ?= $(KERNELS)
 VM_BUILD := $(TOP)/build
 
 .PHONY: deps vm-kernel vm-modules vm-userspace vm-selftests-install \
@@ -29,6 +35,9 @@ deps:
 vm-kernel:
 ifneq ($(filter debug,$(VM_KERNELS)),)
 	@bash $(TOP)/vm/build-kernel >/dev/null
+endif
+ifneq ($(filter-out stock debug,$(VM_KERNELS)),)
+	@bash $(TOP)/vm/build-chroot >/dev/null
 endif
 
 vm-modules: vm-kernel
@@ -77,7 +86,7 @@ vm-build: vm-modules vm-initramfs vm-tools
 # installs the packages before building anything.
 check:
 	@bash $(TOP)/scripts/install-deps.sh
-	@bash $(TOP)/vm/check
+	@CHECK_KERNELS="$(or $(CHECK_KERNELS),$(KERNELS))" bash $(TOP)/vm/check
 
 demo:
 	@bash $(TOP)/scripts/install-deps.sh
