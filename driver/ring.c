@@ -249,6 +249,20 @@ static void msg_init(struct clshm_msg *msg, struct clshm_part *part,
 	}
 }
 
+/*
+ * Put a notification on the ring and wake the daemon (at once for a
+ * shutdown); with no room it is dropped and counted (ring_put()).
+ */
+static void ring_send(struct clshm_part *part, struct clshm_msg *msg)
+{
+	struct clshm_ring *ring = &part->ring;
+
+	spin_lock(&ring->lock);
+	if (!ring_put(part, msg))
+		ring_wake(ring, msg->type == CLSHM_MSG_SHUTDOWN);
+	spin_unlock(&ring->lock);
+}
+
 /**
  * clshm_ring_post - post a notification to the daemon
  * @part: the partition
@@ -264,19 +278,13 @@ static void msg_init(struct clshm_msg *msg, struct clshm_part *part,
 void clshm_ring_post(struct clshm_part *part, u32 type, u32 flags,
 		     struct clshm_seg *seg, u64 arg0, u64 arg1)
 {
-	struct clshm_ring *ring = &part->ring;
 	struct clshm_msg msg;
-	int err;
 
 	lockdep_assert_held(&part->lock);
 	msg_init(&msg, part, type, flags, seg);
 	msg.arg[0] = arg0;
 	msg.arg[1] = arg1;
-	spin_lock(&ring->lock);
-	err = ring_put(part, &msg);
-	if (!err)
-		ring_wake(ring, type == CLSHM_MSG_SHUTDOWN);
-	spin_unlock(&ring->lock);
+	ring_send(part, &msg);
 }
 
 /**
@@ -296,9 +304,7 @@ void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
 			 struct clshm_seg *seg, const struct clshm_who *who,
 			 u64 arg0, u64 arg1, u64 arg2)
 {
-	struct clshm_ring *ring = &part->ring;
 	struct clshm_msg msg;
-	int err;
 
 	lockdep_assert_held(&part->lock);
 	msg_init(&msg, part, type, flags, seg);
@@ -306,11 +312,7 @@ void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
 	msg.arg[0] = arg0;
 	msg.arg[1] = arg1;
 	msg.arg[2] = arg2;
-	spin_lock(&ring->lock);
-	err = ring_put(part, &msg);
-	if (!err)
-		ring_wake(ring, false);
-	spin_unlock(&ring->lock);
+	ring_send(part, &msg);
 }
 
 /**
@@ -328,9 +330,7 @@ void clshm_ring_post_who(struct clshm_part *part, u32 type, u32 flags,
 void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
 			  u32 peer, u64 arg0, u64 arg1, u64 arg2)
 {
-	struct clshm_ring *ring = &part->ring;
 	struct clshm_msg msg;
-	int err;
 
 	lockdep_assert_held(&part->lock);
 	msg_init(&msg, part, type, flags, NULL);
@@ -338,11 +338,7 @@ void clshm_ring_post_peer(struct clshm_part *part, u32 type, u32 flags,
 	msg.arg[0] = arg0;
 	msg.arg[1] = arg1;
 	msg.arg[2] = arg2;
-	spin_lock(&ring->lock);
-	err = ring_put(part, &msg);
-	if (!err)
-		ring_wake(ring, false);
-	spin_unlock(&ring->lock);
+	ring_send(part, &msg);
 }
 
 /* ---------------------------------------------------------------------
