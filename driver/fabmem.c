@@ -242,14 +242,15 @@ static int fab_seg_init(struct clshm_seg *seg)
 			return -ENOMEM;	/* seg->x goes with the segment */
 		err = zone_alloc(part, seg->npages, &seg->x->zfirst);
 		if (err)
-			return err;
+			goto err_free_zeroed;
 	}
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
 	shmem = shmem_file_setup(name, 0, CLSHM_SHMEM_NORESERVE);
 	if (IS_ERR(shmem)) {
-		if (!proxy)
-			zone_free(part, seg->x->zfirst, seg->npages);
-		return PTR_ERR(shmem);
+		err = PTR_ERR(shmem);
+		if (proxy)
+			return err;
+		goto err_zone_free;
 	}
 	seg->mapping = shmem->f_mapping;
 	seg->bdata = shmem;
@@ -259,6 +260,14 @@ static int fab_seg_init(struct clshm_seg *seg)
 		clshm_count(part, CLSHM_C_PAGES_PINNED, seg->npages);
 	}
 	return 0;
+
+err_zone_free:
+	zone_free(part, seg->x->zfirst, seg->npages);
+err_free_zeroed:
+	/* Without backend data fab_seg_free() never runs: free it here. */
+	bitmap_free(seg->x->zeroed);
+	seg->x->zeroed = NULL;
+	return err;
 }
 
 /*
