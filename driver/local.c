@@ -15,15 +15,19 @@
  * segment costs no more than creating a small one; attach maps every
  * resident page at once with vm_insert_pages().
  *
- * Huge pages (module parameter hugepages, off by default).  The shmem
+ * Huge pages (module parameter hugepages, on by default).  The shmem
  * files then live on a private tmpfs mount with huge=within_size (as i915
- * does for its objects), so every naturally
- * aligned 2 MiB of a segment that the segment's size covers is one
- * transparent huge folio: one allocation and one fault per 2 MiB on first
- * touch instead of 512 and 32.  The folios are still mapped with PTEs
- * (vm_insert_pages), which keeps every attach working exactly as with
- * small pages (partial munmap refusal, rmap, futexes).  Off, without THP,
- * or if the mount fails, segments use the kernel's internal shmem mount.
+ * does for its objects), so every naturally aligned 2 MiB of a segment
+ * that the segment's size covers is one transparent huge folio: one
+ * allocation and one fault per 2 MiB on first touch instead of 512 and
+ * 32.  Such a segment is seg->huge: its attaches are ordinary shared file
+ * mappings (no VM_MIXEDMAP), and a fault hands the kernel one page of a
+ * folio, which the page cache's own fault path maps with one PMD entry
+ * where the attach covers the aligned 2 MiB around it, and with PTEs
+ * where it does not (a split attach, the segment's tail).  The pages keep
+ * their refcount, rmap and mapping, so futexes and GUP work as on small
+ * pages.  Off, without THP, or if the mount fails, segments use the
+ * kernel's internal shmem mount, small pages and vm_insert_pages().
  *
  * Locking: populate, map and release run under seg->pages_lock
  * (asserted), which protects struct clshm_local_seg's page chunks; init
@@ -48,14 +52,12 @@
 static struct vfsmount *local_mnt;	/* huge=within_size tmpfs, or NULL */
 
 /*
- * Off by default: every attach maps all resident pages at its first fault,
- * so with 2 MiB folios an attach-touch-detach cycle maps 512 PTEs instead
- * of 16 (10x slower churn, Documentation/benchmarks.md) until folios can
- * be mapped with one PMD.
+ * On by default: a 2 MiB folio costs one fault and one PMD entry to map,
+ * where 4 KiB pages cost 32 faults and 512 PTEs (Documentation/benchmarks.md).
  */
-static bool hugepages;
+static bool hugepages = true;
 module_param(hugepages, bool, 0444);
-MODULE_PARM_DESC(hugepages, "Back segments of 2 MiB or more with transparent huge folios (faster first touch, slower attach of resident memory)");
+MODULE_PARM_DESC(hugepages, "Back segments of 2 MiB or more with transparent huge folios mapped by PMD (default on)");
 
 /**
  * clshm_local_init - mount the private tmpfs for segment memory
@@ -140,9 +142,14 @@ static int local_seg_init(struct clshm_seg *seg)
 
 	/* Attaches map the segment file; rmap must find them in here. */
 	seg->mapping = mapping;
-	/* With huge folios, a first touch makes the whole 2 MiB resident. */
-	if (local_mnt && seg->npages >= LOCAL_HUGE_PAGES)
+	/*
+	 * With huge folios, a first touch makes the whole 2 MiB resident and
+	 * the kernel maps it (clshm_seg_attach_vma(), the fault in seg.c).
+	 */
+	if (local_mnt && seg->npages >= LOCAL_HUGE_PAGES) {
 		seg->fault_batch = LOCAL_HUGE_PAGES;
+		seg->huge = true;
+	}
 	seg->bdata = ls;
 	return 0;
 }
@@ -266,6 +273,16 @@ static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 	return 0;
 }
 
+static struct page *local_seg_page(struct clshm_seg *seg, pgoff_t index)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+	struct page **chunk;
+
+	lockdep_assert_held(&seg->pages_lock);
+	chunk = xa_load(&ls->chunks, index / LOCAL_CHUNK_PAGES);
+	return chunk ? chunk[index % LOCAL_CHUNK_PAGES] : NULL;
+}
+
 static void local_seg_release(struct clshm_seg *seg)
 {
 	struct clshm_local_seg *ls = seg->bdata;
@@ -308,6 +325,7 @@ const struct clshm_backend_ops clshm_local_backend = {
 	.seg_init = local_seg_init,
 	.seg_populate = local_seg_populate,
 	.seg_map = local_seg_map,
+	.seg_page = local_seg_page,
 	.seg_release = local_seg_release,
 	.seg_free = local_seg_free,
 };
