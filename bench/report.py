@@ -400,8 +400,8 @@ def compare(dest, dirs):
             j = json.load(f)
         guest = j["runs"].get("local", {}).get("guest") or next(
             iter(j["runs"].values()), {}).get("guest", {})
-        uname = guest.get("guest_uname", "").split()
-        runs.append((uname[2] if len(uname) > 2 else os.path.basename(d), j))
+        rel = re.search(r"\b\d+\.\d+\.\d+\S*", guest.get("guest_uname", ""))
+        runs.append((rel.group(0) if rel else os.path.basename(d), j))
     if not runs:
         print("report: nothing to compare", file=sys.stderr)
         return 1

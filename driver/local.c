@@ -154,37 +154,63 @@ static int local_seg_init(struct clshm_seg *seg)
 	return 0;
 }
 
+/*
+ * The chunk of page pointers holding @index, made if missing.  A fault
+ * batch never crosses a chunk: both are aligned, and a batch is at most
+ * a chunk (LOCAL_HUGE_PAGES == LOCAL_CHUNK_PAGES on x86-64).
+ */
+static struct page **local_chunk(struct clshm_local_seg *ls, pgoff_t index)
+{
+	unsigned long c = index / LOCAL_CHUNK_PAGES;
+	struct page **chunk = xa_load(&ls->chunks, c);
+	int err;
+
+	if (chunk)
+		return chunk;
+	chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!chunk)
+		return ERR_PTR(-ENOMEM);
+	err = xa_err(xa_store(&ls->chunks, c, chunk, GFP_KERNEL_ACCOUNT));
+	if (err) {
+		kfree(chunk);
+		return ERR_PTR(err);
+	}
+	return chunk;
+}
+
+/*
+ * Pages are read from the shmem file one folio at a time: the page at the
+ * start of each missing run, then the rest of its folio inside the batch,
+ * a pin each, without looking the folio up again (a 2 MiB folio is one
+ * lookup, not 512).
+ */
 static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			      unsigned long nr)
 {
 	struct clshm_local_seg *ls = seg->bdata;
 	struct address_space *mapping = ls->shmem->f_mapping;
+	pgoff_t base = first - first % LOCAL_CHUNK_PAGES, i, j, end;
 	unsigned long made = 0;
-	pgoff_t i;
+	struct page **chunk;
 	int err = 0;
 
 	lockdep_assert_held(&seg->pages_lock);
-	for (i = first; i < first + nr; i++) {
-		unsigned long c = i / LOCAL_CHUNK_PAGES;
-		struct page **chunk = xa_load(&ls->chunks, c);
-		struct page **slot;
+	if (WARN_ON_ONCE((first + nr - 1) / LOCAL_CHUNK_PAGES !=
+			 first / LOCAL_CHUNK_PAGES))
+		return -EINVAL;
+	chunk = local_chunk(ls, first);
+	if (IS_ERR(chunk))
+		return PTR_ERR(chunk);
+	/* A batch fills in order, so its last page there means all are. */
+	if (chunk[first + nr - 1 - base])
+		return 0;
+	for (i = first; i < first + nr; i = end) {
+		struct folio *folio;
 		struct page *page;
+		unsigned long pins = 0;
 
-		if (!chunk) {
-			chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
-			if (!chunk) {
-				err = -ENOMEM;
-				break;
-			}
-			err = xa_err(xa_store(&ls->chunks, c, chunk,
-					      GFP_KERNEL_ACCOUNT));
-			if (err) {
-				kfree(chunk);
-				break;
-			}
-		}
-		slot = &chunk[i % LOCAL_CHUNK_PAGES];
-		if (*slot)
+		end = i + 1;
+		if (chunk[i - base])
 			continue;
 		page = shmem_read_mapping_page_gfp(mapping, i,
 						   mapping_gfp_mask(mapping));
@@ -192,10 +218,20 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			err = PTR_ERR(page);
 			break;
 		}
+		folio = page_folio(page);
 		/* Nothing writes it back; keep it from looking clean. */
-		set_page_dirty(page);
-		*slot = page;	/* the reference we got is the pin */
-		made++;
+		folio_mark_dirty(folio);
+		chunk[i - base] = page;	/* the reference we got is the pin */
+		end = min_t(pgoff_t, folio->index + folio_nr_pages(folio),
+			    first + nr);
+		for (j = i + 1; j < end; j++) {
+			if (chunk[j - base])
+				continue;
+			chunk[j - base] = folio_page(folio, j - folio->index);
+			pins++;
+		}
+		folio_ref_add(folio, pins);
+		made += 1 + pins;
 	}
 	WRITE_ONCE(seg->nr_resident, seg->nr_resident + made);
 	clshm_count(seg->part, CLSHM_C_PAGES_ALLOC, made);
@@ -286,17 +322,25 @@ static struct page *local_seg_page(struct clshm_seg *seg, pgoff_t index)
 static void local_seg_release(struct clshm_seg *seg)
 {
 	struct clshm_local_seg *ls = seg->bdata;
-	unsigned long c, freed = 0;
+	unsigned long c, freed = 0, n;
 	struct page **chunk;
 	pgoff_t i;
 
 	lockdep_assert_held(&seg->pages_lock);
 	xa_for_each(&ls->chunks, c, chunk) {
-		for (i = 0; i < LOCAL_CHUNK_PAGES; i++) {
-			if (chunk[i]) {
-				put_page(chunk[i]);
-				freed++;
-			}
+		for (i = 0; i < LOCAL_CHUNK_PAGES; i += n) {
+			struct folio *folio;
+
+			n = 1;
+			if (!chunk[i])
+				continue;
+			/* The pins of a run in one folio go at once. */
+			folio = page_folio(chunk[i]);
+			while (i + n < LOCAL_CHUNK_PAGES && chunk[i + n] &&
+			       page_folio(chunk[i + n]) == folio)
+				n++;
+			folio_put_refs(folio, n);
+			freed += n;
 		}
 		xa_erase(&ls->chunks, c);
 		kfree(chunk);
