@@ -112,7 +112,7 @@ bench: deps lib common
 # The driver's files, highest layer first (Documentation/architecture.md):
 # "make layers" checks that every call between them goes down, and the
 # daemon's likewise.
-DRIVER_LAYERS := main ioctl part remote wait seg local fabmem \
+DRIVER_LAYERS := main netlink ioctl part remote wait seg events local fabmem \
 	fabric/ivshmem fabric/member fabric/engage fabric/mbox fabric/layout \
 	ring nodes
 layers:

@@ -22,6 +22,7 @@
  * through the tables of operations named on the right)
  * ------
  *   main.c        module, devices, file operations
+ *   netlink.c     the generic netlink commands (dump, remove)
  *   ioctl.c       the ioctl table: copy in, check, call, copy out; attach
  *   part.c        the partition's life: configuration, startup, shutdown
  *   remote.c      segments owned elsewhere, and serving other
@@ -30,6 +31,7 @@
  *   wait.c        wait and wake on a word of a segment
  *   seg.c         System V segments: keys, ids, permissions, nattch,
  *                 attach (struct clshm_owner_ops for local owners)
+ *   events.c      the generic netlink family; segment events
  *   local.c       memory from kernel pages   } struct clshm_backend_ops
  *   fabmem.c      memory from the fabric     }
  *   ring.c        the daemon's ring
@@ -75,6 +77,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/clshm.h>
 #include <uapi/linux/clshm_fabric.h>
+#include <uapi/linux/clshm_netlink.h>
 
 #include "compat.h"
 
@@ -439,12 +442,18 @@ static inline void clshm_count(struct clshm_part *part,
 /* main.c */
 extern struct clshm_part *clshm_local;
 
-/* ioctl.c: called by main.c */
+/* netlink.c: called by main.c */
+int clshm_netlink_init(void);
+void clshm_netlink_exit(void);
+
+/* ioctl.c: called by main.c (and netlink.c: clshm_owner_of) */
 #define CLSHM_DEV_CTL	0x1	/* /dev/clshm/0/ctl */
 #define CLSHM_DEV_SHM	0x2	/* /dev/clshm/0/shm */
 long clshm_ioctl(struct file *file, unsigned int dev, unsigned int cmd,
 		 unsigned long arg);
 int clshm_attach(struct file *file, struct vm_area_struct *vma);
+const struct clshm_owner_ops *clshm_owner_of(struct clshm_part *part,
+					     u32 id, int absent);
 
 /* part.c: called by ioctl.c and main.c */
 int clshm_cfg_check(const struct clshm_cfg *c, u32 mask);
@@ -492,6 +501,20 @@ int clshm_segs_clear(struct clshm_part *part, bool force);
 u32 clshm_segs_attached(struct clshm_part *part);
 int clshm_segs_list(struct clshm_part *part, u32 start, struct clshm_ds *ds,
 		    u32 max, u32 *next);
+int clshm_segs_walk(struct clshm_part *part, const struct clshm_who *who,
+		    u32 *pos, int (*fn)(void *arg, const struct clshm_ds *ds),
+		    void *arg);
+
+/* events.c: the generic netlink family, called by netlink.c and seg.c */
+struct genl_ops;
+struct nla_policy;
+struct sk_buff;
+int clshm_genl_register(const struct genl_ops *ops, unsigned int n_ops,
+			const struct nla_policy *policy);
+void clshm_genl_unregister(void);
+void *clshm_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		     u8 cmd);
+void clshm_event_seg(struct clshm_seg *seg, u8 cmd, pid_t pid);
 
 /* local.c and fabmem.c: the backends */
 extern const struct clshm_backend_ops clshm_local_backend;

@@ -109,6 +109,20 @@ static const struct clshm_owner_ops *owner_of(struct clshm_part *part,
 	return ops;
 }
 
+/**
+ * clshm_owner_of - the owner operations for partition @id (netlink.c)
+ * @part: the local partition
+ * @id: the partition a key or shmid names
+ * @absent: the errno when @id is not up
+ *
+ * Return: the table, or ERR_PTR(@absent).
+ */
+const struct clshm_owner_ops *clshm_owner_of(struct clshm_part *part,
+					     u32 id, int absent)
+{
+	return owner_of(part, id, absent);
+}
+
 /* ---------------------------------------------------------------------
  * The segment API (shm device)
  */

@@ -235,12 +235,17 @@ static int __init clshm_init(void)
 	err = clshm_fabric_init();
 	if (err)
 		goto err_nodes_exit;
+	err = clshm_netlink_init();
+	if (err)
+		goto err_fabric_exit;
 
 	pr_info("loaded: partition %u, %s, ABI %u.%u\n",
 		part->partid, part->fab ? "fabric" : "local pages",
 		CLSHM_ABI_MAJOR, CLSHM_ABI_MINOR);
 	return 0;
 
+err_fabric_exit:
+	clshm_fabric_exit();
 err_nodes_exit:
 	clshm_nodes_exit(part);
 err_del_part_cdev:
@@ -267,6 +272,7 @@ static void __exit clshm_exit(void)
 {
 	struct clshm_part *part = clshm_local;
 
+	clshm_netlink_exit();
 	mutex_lock(&part->lock);
 	if (part->state == CLSHM_STATE_UP)
 		clshm_part_shutdown_locked(part, false);

@@ -331,6 +331,7 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	clshm_count(part, CLSHM_C_SEGS_LIVE, 1);
 	clshm_count(part, CLSHM_C_SEGS_CREATED, 1);
 	clshm_ring_post(part, CLSHM_MSG_SEG_CREATE, 0, seg, size, seg->cpid);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_CREATED, seg->cpid);
 	*shmid = seg->shmid;
 	return 0;
 
@@ -393,6 +394,7 @@ static void seg_destroy(struct clshm_seg *seg, u32 dflags,
 	else
 		clshm_ring_post(part, CLSHM_MSG_SEG_DESTROY, dflags, seg,
 				freed, 0);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_DESTROYED, who ? who->pid : 0);
 	clshm_seg_put(seg);	/* the tables' hold */
 }
 
@@ -410,6 +412,8 @@ static void seg_rmid(struct clshm_seg *seg, u32 dflags,
 		xa_erase(&part->keys, seg->key);
 		seg->key = 0;
 	}
+	if (!(seg->state & CLSHM_SEG_DEST))
+		clshm_event_seg(seg, CLSHM_NL_CMD_EV_REMOVED, who ? who->pid : 0);
 	seg->state |= CLSHM_SEG_DEST;
 	if (!seg_nattch_total(seg))
 		seg_destroy(seg, dflags, who);
@@ -483,6 +487,7 @@ static void clshm_vm_open(struct vm_area_struct *vma)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid);
 	if (seg->owner->attached)
 		seg->owner->attached(seg);
 	mutex_unlock(&part->lock);
@@ -505,6 +510,9 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 	 */
 	if (!(current->flags & PF_KTHREAD))
 		seg->lpid = task_tgid_vnr(current);
+	/* Before the owner hears of it: the detach may destroy @seg. */
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_DETACHED,
+			current->flags & PF_KTHREAD ? 0 : seg->lpid);
 	seg->owner->detached(seg);
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, -1);
@@ -641,6 +649,7 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid);
 	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(seg->part, CLSHM_C_ATTACH_TOTAL, 1);
 	return 0;
@@ -817,7 +826,7 @@ int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 	}
 	clshm_ring_post_who(part, CLSHM_MSG_SEG_RMID, flags, seg, who,
 			    who->pid, who->part, 0);
-	seg_rmid(seg, 0, NULL);
+	seg_rmid(seg, 0, who);	/* attached: not destroyed now */
 	return 0;
 }
 
@@ -863,6 +872,47 @@ int clshm_segs_list(struct clshm_part *part, u32 start, struct clshm_ds *ds,
 	}
 	mutex_unlock(&part->lock);
 	return n;
+}
+
+/**
+ * clshm_segs_walk - the owned segments a requester may read, in order
+ * @part: the local partition (part->lock not held; taken here)
+ * @who: the requester: segments it may not read are skipped
+ * @pos: in: first shmid serial; out: where to continue, 0 at the end
+ * @fn: called for each with its description (part->lock held); a
+ *      nonzero return stops the walk before that segment
+ * @arg: for @fn
+ *
+ * Return: ENODEV if the partition is down, else 0.  Resuming from *@pos
+ * never repeats a segment, and never skips one that existed throughout.
+ */
+int clshm_segs_walk(struct clshm_part *part, const struct clshm_who *who,
+		    u32 *pos, int (*fn)(void *arg, const struct clshm_ds *ds),
+		    void *arg)
+{
+	struct clshm_seg *seg;
+	struct clshm_ds ds;
+	unsigned long idx;
+	int err = 0;
+
+	mutex_lock(&part->lock);
+	if (part->state != CLSHM_STATE_UP) {
+		err = -ENODEV;
+		goto out;
+	}
+	xa_for_each_start(&part->segs, idx, seg, max_t(u32, *pos, 1)) {
+		if (!clshm_seg_perm_ok(seg, who, 0444))
+			continue;
+		seg_fill_ds(seg, &ds);
+		if (fn(arg, &ds)) {
+			*pos = idx;
+			goto out;
+		}
+	}
+	*pos = 0;
+out:
+	mutex_unlock(&part->lock);
+	return err;
 }
 
 /* ---------------------------------------------------------------------

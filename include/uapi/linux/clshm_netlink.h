@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * clshm_netlink.h - the clshm generic netlink family
+ *
+ * The driver registers the generic netlink family CLSHM_GENL_NAME
+ * ("clshm", version CLSHM_GENL_VERSION) in the initial network namespace.
+ * Every request's attributes are validated strictly against the family's
+ * policy: an attribute of the wrong type or length, out of its range, or
+ * one this header does not define fails the request with EINVAL (with an
+ * extended ACK naming the attribute).
+ *
+ * Reading follows ipcs(1): a dump shows only the segments the caller may
+ * read (read permission, or CAP_IPC_OWNER).  Changing follows IPC_RMID:
+ * the segment's owner or creator, or CAP_SYS_ADMIN.
+ *
+ * Events go to the multicast group CLSHM_GENL_MCGRP_EVENTS ("events"),
+ * one message per event, its command naming the event.
+ */
+#ifndef _UAPI_LINUX_CLSHM_NETLINK_H
+#define _UAPI_LINUX_CLSHM_NETLINK_H
+
+#define CLSHM_GENL_NAME		"clshm"
+#define CLSHM_GENL_VERSION	1
+#define CLSHM_GENL_MCGRP_EVENTS	"events"
+
+/**
+ * enum clshm_nl_cmd - commands and events of the clshm family
+ * @CLSHM_NL_CMD_UNSPEC: not used
+ * @CLSHM_NL_CMD_SEG_GET: with NLM_F_DUMP: one message per segment the
+ *	caller may read, in shmid order, each with the CLSHM_NL_A_SEG_*
+ *	attributes.  The dump resumes after the last shmid it reported, so
+ *	a segment that exists throughout a dump is reported exactly once,
+ *	even while others are created and removed.  Takes no attributes.
+ *	Without NLM_F_DUMP: the segment CLSHM_NL_A_SEG_SHMID names (ENOENT
+ *	if none, EACCES without read permission).
+ * @CLSHM_NL_CMD_SEG_DEL: remove segments as IPC_RMID does.  Exactly one
+ *	selector: CLSHM_NL_A_SEG_SHMID (one segment), CLSHM_NL_A_SEG_KEY
+ *	(the segment of that key), CLSHM_NL_A_SEG_UID (every segment that
+ *	uid owns) or CLSHM_NL_A_ORPHANS (every segment whose creator process
+ *	is gone and that nobody attaches).  The reply carries
+ *	CLSHM_NL_A_COUNT, the number removed.  Errors: EINVAL (no selector,
+ *	or more than one), ENOENT (no such shmid or key), EPERM (not the
+ *	owner, creator or CAP_SYS_ADMIN; for uid and orphans: when every
+ *	match was refused), ENODEV (partition down).
+ * @CLSHM_NL_CMD_EV_CREATED: event: a segment was created (SEG_* of it,
+ *	CLSHM_NL_A_PID the creator)
+ * @CLSHM_NL_CMD_EV_REMOVED: event: a segment was removed (IPC_RMID,
+ *	IPC_AUTORMID at its time, clear); it is destroyed at once or at its
+ *	last detach
+ * @CLSHM_NL_CMD_EV_DESTROYED: event: a segment's memory was freed
+ * @CLSHM_NL_CMD_EV_ATTACHED: event: a process attached a segment
+ *	(CLSHM_NL_A_PID, CLSHM_NL_A_PART: where the process runs)
+ * @CLSHM_NL_CMD_EV_DETACHED: event: an attach went away (CLSHM_NL_A_PID:
+ *	the process that detached, 0 if a kernel thread did it for it)
+ * @__CLSHM_NL_CMD_MAX: number of commands
+ * @CLSHM_NL_CMD_MAX: highest command
+ *
+ * Every event carries CLSHM_NL_A_SEG_SHMID, CLSHM_NL_A_SEG_KEY (0 once
+ * removed), CLSHM_NL_A_SEG_NATTCH (after the event), CLSHM_NL_A_PID and
+ * CLSHM_NL_A_PART.
+ */
+enum clshm_nl_cmd {
+	CLSHM_NL_CMD_UNSPEC,
+	CLSHM_NL_CMD_SEG_GET,
+	CLSHM_NL_CMD_SEG_DEL,
+	CLSHM_NL_CMD_EV_CREATED,
+	CLSHM_NL_CMD_EV_REMOVED,
+	CLSHM_NL_CMD_EV_DESTROYED,
+	CLSHM_NL_CMD_EV_ATTACHED,
+	CLSHM_NL_CMD_EV_DETACHED,
+	__CLSHM_NL_CMD_MAX,
+	CLSHM_NL_CMD_MAX = __CLSHM_NL_CMD_MAX - 1
+};
+
+/**
+ * enum clshm_nl_attr - attributes of the clshm family
+ * @CLSHM_NL_A_UNSPEC: not used
+ * @CLSHM_NL_A_PAD: padding for 64-bit attributes
+ * @CLSHM_NL_A_SEG_SHMID: u32, the segment's shmid
+ * @CLSHM_NL_A_SEG_KEY: u32, its key (0: IPC_PRIVATE or removed); in a
+ *	request, nonzero
+ * @CLSHM_NL_A_SEG_UID: u32, owner uid (as the caller's namespace sees it)
+ * @CLSHM_NL_A_SEG_GID: u32, owner gid
+ * @CLSHM_NL_A_SEG_MODE: u32, permission bits (0..0777)
+ * @CLSHM_NL_A_SEG_SIZE: u64, size in bytes
+ * @CLSHM_NL_A_SEG_NATTCH: u32, attaches in every partition
+ * @CLSHM_NL_A_SEG_CPID: u32, creator pid (0: created by another partition)
+ * @CLSHM_NL_A_SEG_LPID: u32, pid of the last attach or detach
+ * @CLSHM_NL_A_SEG_OWNER: u32, owner partition (bits 31..24 of the shmid)
+ * @CLSHM_NL_A_SEG_STATE: u32, CLSHM_SEG_* flags (removed, autormid, dead)
+ * @CLSHM_NL_A_ORPHANS: flag, SEG_DEL selector: segments whose creator
+ *	process is gone and that nobody attaches
+ * @CLSHM_NL_A_COUNT: u32, SEG_DEL reply: how many segments were removed
+ * @CLSHM_NL_A_PID: u32, event: the process concerned
+ * @CLSHM_NL_A_PART: u32, event: the partition it runs in
+ * @__CLSHM_NL_A_MAX: number of attributes
+ * @CLSHM_NL_A_MAX: highest attribute
+ */
+enum clshm_nl_attr {
+	CLSHM_NL_A_UNSPEC,
+	CLSHM_NL_A_PAD,
+	CLSHM_NL_A_SEG_SHMID,
+	CLSHM_NL_A_SEG_KEY,
+	CLSHM_NL_A_SEG_UID,
+	CLSHM_NL_A_SEG_GID,
+	CLSHM_NL_A_SEG_MODE,
+	CLSHM_NL_A_SEG_SIZE,
+	CLSHM_NL_A_SEG_NATTCH,
+	CLSHM_NL_A_SEG_CPID,
+	CLSHM_NL_A_SEG_LPID,
+	CLSHM_NL_A_SEG_OWNER,
+	CLSHM_NL_A_SEG_STATE,
+	CLSHM_NL_A_ORPHANS,
+	CLSHM_NL_A_COUNT,
+	CLSHM_NL_A_PID,
+	CLSHM_NL_A_PART,
+	__CLSHM_NL_A_MAX,
+	CLSHM_NL_A_MAX = __CLSHM_NL_A_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_CLSHM_NETLINK_H */
