@@ -30,7 +30,7 @@
 #define NL_DEL_BATCH	64
 
 /* A uid, not (uid_t)-1. */
-static const struct netlink_range_validation nl_uid_range = {
+static struct netlink_range_validation nl_uid_range = {
 	.min = 0, .max = U32_MAX - 1,
 };
 
