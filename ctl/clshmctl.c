@@ -1006,6 +1006,22 @@ static const struct command commands[] = {
 	  "Whether an ivshmem fabric is bound, its size and partition slots,\n"
 	  "the local zone, doorbell support and the fabric counters.\n"
 	  "Works for every user.\n", 0 },
+	{ "rm", cmd_rm, "-m ID | -M KEY | --user U | --orphans ...",
+	  "remove segments, like ipcrm",
+	  "-m (--shmid) removes the segment of a shmid, -M (--key) that of\n"
+	  "a key, --user every segment a user (name or uid) owns, --orphans\n"
+	  "every segment whose creator process is gone and that nobody\n"
+	  "attaches.  Removal is IPC_RMID's: an attached segment goes at its\n"
+	  "last detach.  Needs the owner, the creator or CAP_SYS_ADMIN, and\n"
+	  "--user and --orphans only see segments you may read.  Several\n"
+	  "options are done in order.\n", 0 },
+	{ "monitor", cmd_monitor, "[-j|--json]",
+	  "print segment events as they happen",
+	  "One line per event (created, removed, destroyed, attached,\n"
+	  "detached) with the shmid, key, attaches after it, the process and\n"
+	  "its partition; -j prints one JSON object per line.  When events\n"
+	  "were lost because the monitor fell behind it says so (\"lost\")\n"
+	  "and goes on.  Runs until interrupted.\n", 0 },
 	{ "help", cmd_help, "[COMMAND]",
 	  "show this help, or a command's", NULL, 0 },
 };

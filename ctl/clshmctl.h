@@ -6,6 +6,7 @@
  * that read or set state (getcfg, the limits, status, ipcs).
  * lifecycle.c: startup and shutdown, which also start and stop clshmd
  * and name the processes that hold segments.
+ * netlink.c: rm and monitor, on the clshm generic netlink family.
  */
 #ifndef CLSHMCTL_H
 #define CLSHMCTL_H
@@ -74,5 +75,10 @@ int cmd_startup(struct ctx *c, const struct command *cmd, int argc,
 		char **argv);
 int cmd_shutdown(struct ctx *c, const struct command *cmd, int argc,
 		 char **argv);
+
+/* netlink.c: the commands on the clshm generic netlink family */
+int cmd_rm(struct ctx *c, const struct command *cmd, int argc, char **argv);
+int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
+		char **argv);
 
 #endif /* CLSHMCTL_H */

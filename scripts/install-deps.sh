@@ -12,6 +12,7 @@ set -euo pipefail
 # in is the stock guest kernel (vm/lib.sh finds the newest).
 pkgs=(
 	make gcc libc6-dev binutils pkg-config	# host build
+	libnl-3-dev libnl-genl-3-dev		# clshmctl rm, monitor (libnl-3)
 	linux-headers-amd64			# stock kernel build tree
 	linux-image-amd64			# stock guest kernel
 	linux-source-6.1			# debug kernel, kselftest headers
