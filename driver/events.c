@@ -90,7 +90,9 @@ void clshm_event_seg(struct clshm_seg *seg, u8 cmd, pid_t pid)
 	lockdep_assert_held(&part->lock);
 	if (!genl_has_listeners(&clshm_genl_family, &init_net, 0))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* Seven u32 attributes at most, and the size. */
+	skb = genlmsg_new(7 * nla_total_size(sizeof(u32)) +
+			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, &clshm_genl_family, 0, cmd);

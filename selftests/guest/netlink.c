@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlink - the clshm generic netlink family, over raw netlink sockets
+ *
+ * Dumps (exactly once, racing with creates and removes), SEG_DEL by
+ * shmid, key, uid and orphans, privilege and visibility for an
+ * unprivileged user, strict attribute validation, and the "events"
+ * group: a scripted lifecycle in order, and the overflow (ENOBUFS).
+ */
+#include <poll.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/clshm_netlink.h>
+
+#include "common.h"
+
+CLSHM_FIXTURE(netlink)
+
+#define NL_BUF	65536
+
+/* A request being built. */
+struct nl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr gh;
+	char attrs[1024];
+};
+
+static void nl_init(struct nl_req *r, uint16_t family, uint8_t cmd,
+		    uint16_t flags)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	r->nh.nlmsg_type = family;
+	r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
+	r->gh.cmd = cmd;
+	r->gh.version = 1;
+}
+
+static void nl_put(struct nl_req *r, uint16_t type, const void *data,
+		   uint16_t len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)r +
+					     NLMSG_ALIGN(r->nh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void nl_put_u32(struct nl_req *r, uint16_t type, uint32_t v)
+{
+	nl_put(r, type, &v, sizeof(v));
+}
+
+static int nl_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int nl_send(int fd, struct nl_req *r)
+{
+	static uint32_t seq;
+
+	r->nh.nlmsg_seq = ++seq;
+	return send(fd, r, r->nh.nlmsg_len, 0) == (ssize_t)r->nh.nlmsg_len ?
+	       0 : -1;
+}
+
+/* The attributes of a genl message: a[type] or NULL. */
+static void nl_parse(struct nlmsghdr *nh, struct nlattr **a, int max)
+{
+	int len = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	struct nlattr *at = (struct nlattr *)((char *)NLMSG_DATA(nh) +
+					      GENL_HDRLEN);
+
+	memset(a, 0, sizeof(*a) * (max + 1));
+	while (len >= NLA_HDRLEN && at->nla_len >= NLA_HDRLEN &&
+	       at->nla_len <= len) {
+		if ((at->nla_type & NLA_TYPE_MASK) <= max)
+			a[at->nla_type & NLA_TYPE_MASK] = at;
+		len -= NLA_ALIGN(at->nla_len);
+		at = (struct nlattr *)((char *)at + NLA_ALIGN(at->nla_len));
+	}
+}
+
+static uint32_t attr_u32(struct nlattr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, (char *)a + NLA_HDRLEN, sizeof(v));
+	return v;
+}
+
+/*
+ * Read answers until the ACK, an error or NLMSG_DONE; every other
+ * message goes to fn (if not NULL).  Returns 0 or the kernel's errno
+ * (positive), -1 on a socket error.
+ */
+static int nl_answer(int fd, void (*fn)(struct nlmsghdr *, void *),
+		     void *arg, int pause_us)
+{
+	static char buf[NL_BUF];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0)
+			return -1;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return -((struct nlmsgerr *)
+					 NLMSG_DATA(nh))->error;
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (fn)
+				fn(nh, arg);
+		}
+		if (pause_us)
+			usleep(pause_us);
+	}
+}
+
+static void family_cb(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a[CTRL_ATTR_MAX + 1], *g;
+	uint32_t *ids = arg;
+	int len;
+
+	nl_parse(nh, a, CTRL_ATTR_MAX);
+	if (a[CTRL_ATTR_FAMILY_ID])
+		ids[0] = *(uint16_t *)((char *)a[CTRL_ATTR_FAMILY_ID] +
+				       NLA_HDRLEN);
+	if (!a[CTRL_ATTR_MCAST_GROUPS])
+		return;
+	/* Nested: one nest per group, with name and id. */
+	g = (struct nlattr *)((char *)a[CTRL_ATTR_MCAST_GROUPS] + NLA_HDRLEN);
+	len = a[CTRL_ATTR_MCAST_GROUPS]->nla_len - NLA_HDRLEN;
+	while (len >= NLA_HDRLEN && g->nla_len >= NLA_HDRLEN) {
+		struct nlattr *f = (struct nlattr *)((char *)g + NLA_HDRLEN);
+		int flen = g->nla_len - NLA_HDRLEN;
+		uint32_t id = 0;
+		int events = 0;
+
+		while (flen >= NLA_HDRLEN && f->nla_len >= NLA_HDRLEN) {
+			if (f->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+				id = attr_u32(f);
+			if (f->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !strcmp((char *)f + NLA_HDRLEN,
+				    CLSHM_GENL_MCGRP_EVENTS))
+				events = 1;
+			flen -= NLA_ALIGN(f->nla_len);
+			f = (struct nlattr *)((char *)f + NLA_ALIGN(f->nla_len));
+		}
+		if (events)
+			ids[1] = id;
+		len -= NLA_ALIGN(g->nla_len);
+		g = (struct nlattr *)((char *)g + NLA_ALIGN(g->nla_len));
+	}
+}
+
+/* The family id (ids[0]) and the events group (ids[1]): 0 or -1. */
+static int nl_family(int fd, uint32_t ids[2])
+{
+	struct nl_req r;
+
+	ids[0] = ids[1] = 0;
+	nl_init(&r, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
+	nl_put(&r, CTRL_ATTR_FAMILY_NAME, CLSHM_GENL_NAME,
+	       sizeof(CLSHM_GENL_NAME));
+	if (nl_send(fd, &r) || nl_answer(fd, family_cb, ids, 0))
+		return -1;
+	return ids[0] && ids[1] ? 0 : -1;
+}
+
+/* One open socket and the family, in every test. */
+struct nl {
+	int fd;
+	uint32_t ids[2];
+};
+
+static int nl_open(struct nl *nl)
+{
+	nl->fd = nl_socket();
+	if (nl->fd < 0)
+		return -1;
+	return nl_family(nl->fd, nl->ids);
+}
+
+/* What a dump saw. */
+struct seen {
+	uint32_t ids[8192];
+	int n;
+	int bad;		/* messages without a shmid */
+};
+
+static void dump_cb(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a[CLSHM_NL_A_MAX + 1];
+	struct seen *s = arg;
+
+	nl_parse(nh, a, CLSHM_NL_A_MAX);
+	if (!a[CLSHM_NL_A_SEG_SHMID] || !a[CLSHM_NL_A_SEG_SIZE] ||
+	    !a[CLSHM_NL_A_SEG_MODE] || !a[CLSHM_NL_A_SEG_NATTCH]) {
+		s->bad++;
+		return;
+	}
+	if (s->n < (int)(sizeof(s->ids) / sizeof(s->ids[0])))
+		s->ids[s->n++] = attr_u32(a[CLSHM_NL_A_SEG_SHMID]);
+}
+
+/* Dump every segment into s: 0 or an errno. */
+static int nl_dump(struct nl *nl, struct seen *s, int pause_us)
+{
+	struct nl_req r;
+
+	memset(s, 0, sizeof(*s));
+	nl_init(&r, nl->ids[0], CLSHM_NL_CMD_SEG_GET, NLM_F_DUMP | NLM_F_ACK);
+	if (nl_send(nl->fd, &r))
+		return errno;
+	return nl_answer(nl->fd, dump_cb, s, pause_us);
+}
+
+static int count_of(const struct seen *s, uint32_t id)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		n += s->ids[i] == id;
+	return n;
+}
+
+static int has_dups(const struct seen *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (count_of(s, s->ids[i]) != 1)
+			return 1;
+	return 0;
+}
+
+static void count_cb(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a[CLSHM_NL_A_MAX + 1];
+
+	nl_parse(nh, a, CLSHM_NL_A_MAX);
+	if (a[CLSHM_NL_A_COUNT])
+		*(uint32_t *)arg = attr_u32(a[CLSHM_NL_A_COUNT]);
+}
+
+/* SEG_DEL with one u32 selector (ORPHANS: a flag): 0 or an errno. */
+static int nl_del(struct nl *nl, uint16_t attr, uint32_t v, uint32_t *count)
+{
+	uint32_t dummy = ~0u;
+	struct nl_req r;
+
+	nl_init(&r, nl->ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	if (attr == CLSHM_NL_A_ORPHANS)
+		nl_put(&r, attr, NULL, 0);
+	else
+		nl_put_u32(&r, attr, v);
+	if (nl_send(nl->fd, &r))
+		return errno;
+	return nl_answer(nl->fd, count_cb, count ? count : &dummy, 0);
+}
+
+/* Send a prepared request and give the kernel's errno. */
+static int nl_call(struct nl *nl, struct nl_req *r)
+{
+	if (nl_send(nl->fd, r))
+		return errno;
+	return nl_answer(nl->fd, NULL, NULL, 0);
+}
+
+/* Refused by validation: EINVAL, or ERANGE for a value out of range. */
+#define EXPECT_BAD(call) do {						\
+	int __e = (call);						\
+	EXPECT_TRUE(__e == EINVAL || __e == ERANGE)			\
+		TH_LOG("line %d: got %d (%s)", __LINE__, __e, strerror(__e)); \
+} while (0)
+
+static int mkseg(int mode)
+{
+	return xp_shmget(IPC_PRIVATE, page_size(), IPC_CREAT | mode);
+}
+
+/* ------------------------------------------------------------------ */
+
+TEST_F(netlink, dump_sees_created_once)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	int ids[5], i;
+	struct nl nl;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl)) TH_LOG("no clshm family: %s",
+					  strerror(errno));
+	for (i = 0; i < 5; i++) {
+		ids[i] = mkseg(0600);
+		ASSERT_LE(0, ids[i]);
+	}
+	ASSERT_EQ(0, nl_dump(&nl, s, 0));
+	EXPECT_EQ(0, s->bad);
+	EXPECT_EQ(0, has_dups(s));
+	for (i = 0; i < 5; i++) {
+		uint32_t id = ids[i];
+
+		EXPECT_EQ(1, count_of(s, id)) TH_LOG("shmid 0x%x", id);
+	}
+	EXPECT_EQ(s->n, list_shmids(NULL, 0));
+	close(nl.fd);
+	free(s);
+}
+
+/*
+ * The child: create segments and remove each 32 creations later, until
+ * killed (new shmids land ahead of a dump's cursor, removals on both
+ * sides of it).
+ */
+static int churn(void *arg)
+{
+	int ring[32], i;
+
+	(void)arg;
+	memset(ring, -1, sizeof(ring));
+	for (i = 0; ; i = (i + 1) % 32) {
+		if (ring[i] >= 0)
+			xp_shmctl(ring[i], IPC_RMID, NULL);
+		ring[i] = mkseg(0600);
+	}
+	return 0;
+}
+
+TEST_F(netlink, dump_racing_creates_and_removes)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	int stable[300], i, round;
+	struct nl nl;
+	pid_t pid;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl));
+	for (i = 0; i < 300; i++) {
+		stable[i] = mkseg(0600);
+		ASSERT_LE(0, stable[i]);
+		/* every other one removed again: holes the churn refills */
+		if (i & 1)
+			ASSERT_EQ(0, xp_shmctl(stable[i], IPC_RMID, NULL));
+	}
+	pid = start_child(-1, churn, NULL);
+	ASSERT_LT(0, pid);
+	track_pid(pid);
+	for (round = 0; round < 5; round++) {
+		ASSERT_EQ(0, nl_dump(&nl, s, 2000));
+		EXPECT_EQ(0, has_dups(s));
+		for (i = 0; i < 300; i += 2) {
+			uint32_t id = stable[i];
+
+			EXPECT_EQ(1, count_of(s, id))
+				TH_LOG("round %d shmid 0x%x", round, id);
+		}
+		/* the dump took more than one message: the race was on */
+		EXPECT_LT(150, s->n);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(nl.fd);
+	free(s);
+}
+
+TEST_F(netlink, del_by_shmid)
+{
+	uint32_t count = 0;
+	struct clshm_ds ds;
+	struct nl nl;
+	int id;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, nl_del(&nl, CLSHM_NL_A_SEG_SHMID, id, &count));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(-1, seg_stat(id, &ds));
+	EXPECT_EQ(ENOENT, nl_del(&nl, CLSHM_NL_A_SEG_SHMID, id, NULL));
+	close(nl.fd);
+}
+
+TEST_F(netlink, del_attached_goes_at_detach)
+{
+	struct clshm_ds ds;
+	struct nl nl;
+	char *p;
+	int id;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+	p = xp_shmat(id, NULL, 0);
+	ASSERT_NE(XP_FAILED, p);
+	ASSERT_EQ(0, nl_del(&nl, CLSHM_NL_A_SEG_SHMID, id, NULL));
+	ASSERT_EQ(0, seg_stat(id, &ds));
+	EXPECT_TRUE(ds.state & CLSHM_SEG_DEST);
+	ASSERT_EQ(0, xp_shmdt(p));
+	EXPECT_EQ(-1, seg_stat(id, &ds));
+	close(nl.fd);
+}
+
+TEST_F(netlink, del_by_key)
+{
+	key_t key = xp_ftok(NULL, 1);
+	uint32_t count = 0;
+	struct nl nl;
+	int id;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	ASSERT_NE(-1, key);
+	id = xp_shmget(key, page_size(), IPC_CREAT | 0600);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, nl_del(&nl, CLSHM_NL_A_SEG_KEY, key, &count));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(-1, xp_shmget(key, 0, 0));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(ENOENT, nl_del(&nl, CLSHM_NL_A_SEG_KEY, key, NULL));
+	close(nl.fd);
+}
+
+/* As TEST_UID: make three segments. */
+static int make_three(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 3; i++)
+		CHILD_CHECK(mkseg(0600) >= 0);
+	return 0;
+}
+
+TEST_F(netlink, del_by_uid)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	uint32_t count = 0;
+	struct nl nl;
+	int mine, i;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl));
+	mine = mkseg(0600);
+	ASSERT_LE(0, mine);
+	ASSERT_CHILD_OK(run_child(TEST_UID, make_three, NULL));
+	ASSERT_EQ(0, nl_del(&nl, CLSHM_NL_A_SEG_UID, TEST_UID, &count));
+	EXPECT_EQ(3, count);
+	ASSERT_EQ(0, nl_dump(&nl, s, 0));
+	EXPECT_EQ(1, count_of(s, mine));
+	for (i = 0; i < s->n; i++) {
+		struct clshm_ds ds;
+
+		ASSERT_EQ(0, seg_stat(s->ids[i], &ds));
+		EXPECT_NE(TEST_UID, ds.uid);
+	}
+	close(nl.fd);
+	free(s);
+}
+
+/* A child that creates a segment and exits: its creator is gone. */
+static int make_one(void *arg)
+{
+	int id = mkseg(0600);
+
+	CHILD_CHECK(id >= 0);
+	CHILD_CHECK(write(*(int *)arg, &id, sizeof(id)) == sizeof(id));
+	return 0;
+}
+
+static int orphan(int *id)
+{
+	int fd[2], ret;
+
+	if (pipe(fd))
+		return -1;
+	ret = run_child(-1, make_one, &fd[1]);
+	if (!ret && read(fd[0], id, sizeof(*id)) != sizeof(*id))
+		ret = -1;
+	close(fd[0]);
+	close(fd[1]);
+	return ret;
+}
+
+TEST_F(netlink, del_orphans)
+{
+	int gone, gone_attached, alive;
+	uint32_t count = 0;
+	struct clshm_ds ds;
+	struct nl nl;
+	char *p;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	ASSERT_EQ(0, orphan(&gone));
+	ASSERT_EQ(0, orphan(&gone_attached));
+	alive = mkseg(0600);
+	ASSERT_LE(0, alive);
+	p = xp_shmat(gone_attached, NULL, 0);
+	ASSERT_NE(XP_FAILED, p);
+	ASSERT_EQ(0, nl_del(&nl, CLSHM_NL_A_ORPHANS, 0, &count));
+	EXPECT_LE(1, count);
+	EXPECT_EQ(-1, seg_stat(gone, &ds));
+	ASSERT_EQ(0, seg_stat(gone_attached, &ds));
+	EXPECT_FALSE(ds.state & CLSHM_SEG_DEST);
+	ASSERT_EQ(0, seg_stat(alive, &ds));
+	EXPECT_FALSE(ds.state & CLSHM_SEG_DEST);
+	ASSERT_EQ(0, xp_shmdt(p));
+	close(nl.fd);
+}
+
+/* As TEST_UID: what the user may see and remove. */
+struct user_view {
+	int hidden;	/* root's 0600 segment */
+	int visible;	/* root's 0644 segment */
+};
+
+static int user_checks(void *arg)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	struct user_view *v = arg;
+	struct nl nl;
+
+	CHILD_CHECK(s);
+	CHILD_CHECK(nl_open(&nl) == 0);
+	CHILD_CHECK(nl_del(&nl, CLSHM_NL_A_SEG_SHMID, v->hidden, NULL) ==
+		    EPERM);
+	CHILD_CHECK(nl_del(&nl, CLSHM_NL_A_SEG_SHMID, v->visible, NULL) ==
+		    EPERM);
+	/* uid 0's segments it can see (the 0644 one) all refuse. */
+	CHILD_CHECK(nl_del(&nl, CLSHM_NL_A_SEG_UID, 0, NULL) == EPERM);
+	CHILD_CHECK(nl_dump(&nl, s, 0) == 0);
+	CHILD_CHECK(count_of(s, v->hidden) == 0);
+	CHILD_CHECK(count_of(s, v->visible) == 1);
+	free(s);
+	return 0;
+}
+
+TEST_F(netlink, unprivileged_user)
+{
+	struct user_view v;
+	struct clshm_ds ds;
+
+	v.hidden = mkseg(0600);
+	v.visible = mkseg(0644);
+	ASSERT_LE(0, v.hidden);
+	ASSERT_LE(0, v.visible);
+	ASSERT_CHILD_OK(run_child(TEST_UID, user_checks, &v));
+	ASSERT_EQ(0, seg_stat(v.hidden, &ds));
+	EXPECT_FALSE(ds.state & CLSHM_SEG_DEST);
+	ASSERT_EQ(0, seg_stat(v.visible, &ds));
+	EXPECT_FALSE(ds.state & CLSHM_SEG_DEST);
+}
+
+TEST_F(netlink, malformed_attributes)
+{
+	uint64_t wide = 1;
+	uint16_t narrow = 1;
+	char big[64] = { 0 };
+	struct nl_req r;
+	struct seen *s = calloc(1, sizeof(*s));
+	struct nl nl;
+	int id;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl));
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+
+	/* no selector */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* two selectors */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_SHMID, id);
+	nl_put(&r, CLSHM_NL_A_ORPHANS, NULL, 0);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* wrong type: a u64 shmid, a u16 shmid */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put(&r, CLSHM_NL_A_SEG_SHMID, &wide, sizeof(wide));
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put(&r, CLSHM_NL_A_SEG_SHMID, &narrow, sizeof(narrow));
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* oversized */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put(&r, CLSHM_NL_A_SEG_SHMID, big, sizeof(big));
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* a flag with a payload */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_ORPHANS, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* out of range: key 0 */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_KEY, 0);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* reply-only attribute in a request */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_SHMID, id);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_GID, 0);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* unknown attribute, alone and with a good selector */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_MAX + 5, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_DEL, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_SHMID, id);
+	nl_put_u32(&r, CLSHM_NL_A_MAX + 5, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* SEG_GET without its shmid; a dump with an unknown attribute */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_GET, NLM_F_ACK);
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_GET, NLM_F_DUMP | NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_MAX + 5, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* an unknown command */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_MAX + 1, NLM_F_ACK);
+	EXPECT_EQ(EOPNOTSUPP, nl_call(&nl, &r));
+
+	/* none of it removed anything; the good request still works */
+	ASSERT_EQ(0, nl_dump(&nl, s, 0));
+	EXPECT_EQ(1, count_of(s, id));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_SEG_GET, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_SHMID, id);
+	EXPECT_EQ(0, nl_call(&nl, &r));
+	close(nl.fd);
+	free(s);
+}
+
+/* Events: a monitor socket joined to "events". */
+static int monitor_open(struct nl *nl)
+{
+	uint32_t grp;
+
+	if (nl_open(nl))
+		return -1;
+	grp = nl->ids[1];
+	return setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+			  sizeof(grp));
+}
+
+struct event {
+	int cmd;
+	uint32_t shmid;
+	uint32_t pid;
+	uint32_t part;
+	uint32_t nattch;
+};
+
+/* The next event about shmid within ms: 0, or -1 (errno: ENOBUFS...). */
+static int next_event(int fd, uint32_t shmid, struct event *ev, int ms)
+{
+	static char buf[NL_BUF];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		struct nlattr *a[CLSHM_NL_A_MAX + 1];
+		struct nlmsghdr *nh;
+		ssize_t n;
+
+		if (poll(&pfd, 1, ms) != 1) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -1;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			nl_parse(nh, a, CLSHM_NL_A_MAX);
+			if (!a[CLSHM_NL_A_SEG_SHMID] ||
+			    attr_u32(a[CLSHM_NL_A_SEG_SHMID]) != shmid)
+				continue;
+			ev->cmd = ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd;
+			ev->shmid = shmid;
+			ev->pid = a[CLSHM_NL_A_PID] ? attr_u32(a[CLSHM_NL_A_PID]) : ~0u;
+			ev->part = a[CLSHM_NL_A_PART] ? attr_u32(a[CLSHM_NL_A_PART]) : ~0u;
+			ev->nattch = a[CLSHM_NL_A_SEG_NATTCH] ?
+				     attr_u32(a[CLSHM_NL_A_SEG_NATTCH]) : ~0u;
+			return 0;	/* one event per datagram */
+		}
+	}
+}
+
+TEST_F(netlink, monitor_lifecycle_in_order)
+{
+	static const struct { int cmd; int nattch; } want[] = {
+		{ CLSHM_NL_CMD_EV_CREATED, 0 },
+		{ CLSHM_NL_CMD_EV_ATTACHED, 1 },
+		{ CLSHM_NL_CMD_EV_REMOVED, 1 },
+		{ CLSHM_NL_CMD_EV_DETACHED, 0 },
+		{ CLSHM_NL_CMD_EV_DESTROYED, 0 },
+	};
+	struct event ev;
+	struct nl mon;
+	unsigned int i;
+	char *p;
+	int id;
+
+	ASSERT_EQ(0, monitor_open(&mon));
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+	p = xp_shmat(id, NULL, 0);
+	ASSERT_NE(XP_FAILED, p);
+	ASSERT_EQ(0, xp_shmctl(id, IPC_RMID, NULL));
+	ASSERT_EQ(0, xp_shmdt(p));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ASSERT_EQ(0, next_event(mon.fd, id, &ev, 5000))
+			TH_LOG("event %u: %s", i, strerror(errno));
+		EXPECT_EQ(want[i].cmd, ev.cmd) TH_LOG("event %u", i);
+		EXPECT_EQ((uint32_t)want[i].nattch, ev.nattch)
+			TH_LOG("event %u", i);
+		EXPECT_EQ(self->ctx.cfg.partid, ev.part);
+		if (ev.cmd != CLSHM_NL_CMD_EV_DESTROYED)
+			EXPECT_EQ((uint32_t)getpid(), ev.pid)
+				TH_LOG("event %u", i);
+	}
+	close(mon.fd);
+}
+
+TEST_F(netlink, monitor_overflow_enobufs)
+{
+	int small = 1024, i, id;
+	struct event ev;
+	struct nl mon;
+
+	ASSERT_EQ(0, monitor_open(&mon));
+	ASSERT_EQ(0, setsockopt(mon.fd, SOL_SOCKET, SO_RCVBUF, &small,
+				sizeof(small)));
+	for (i = 0; i < 200; i++) {
+		id = mkseg(0600);
+		ASSERT_LE(0, id);
+		ASSERT_EQ(0, xp_shmctl(id, IPC_RMID, NULL));
+	}
+	/* The socket overflowed: the first read says so, then it goes on. */
+	EXPECT_EQ(-1, next_event(mon.fd, ~0u, &ev, 2000));
+	EXPECT_EQ(ENOBUFS, errno);
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+	for (;;) {
+		ASSERT_EQ(0, next_event(mon.fd, id, &ev, 5000))
+			TH_LOG("after ENOBUFS: %s", strerror(errno));
+		if (ev.cmd == CLSHM_NL_CMD_EV_CREATED)
+			break;
+	}
+	close(mon.fd);
+}
+
+TEST_HARNESS_MAIN
