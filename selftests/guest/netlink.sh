@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# netlink.sh - clshmctl rm and clshmctl monitor end to end: ipcrm's
+# grammar, its messages and exit codes, and the monitor's lines (text and
+# JSON) for a create and a removal.  The family itself is tested in
+# netlink.c (the same suite, "netlink" in run.sh).
+#
+# Runs in a guest (busybox sh, root) from run.sh, on a started partition.
+# Needs shmtool and jsoncheck next to it and testlib.sh.
+
+here=$(cd "$(dirname "$0")" && pwd)
+for lib in "$here/testlib.sh" "$here/../testlib.sh"; do [ -f "$lib" ] && break; done
+. "$lib"
+
+[ -e /dev/clshm/0/ctl ] || skip_all "no /dev/clshm/0/ctl: load clshm.ko"
+clshmctl startup > /dev/null 2>&1
+tmp=$(mktemp -d)
+
+clshmctl monitor > "$tmp/mon" 2>&1 &
+mon=$!
+clshmctl monitor -j > "$tmp/monj" 2>&1 &
+monj=$!
+sleep 1		# both have joined the group
+
+echo "# rm"
+expect_rc 2 "rm without a selector is a usage error" clshmctl rm
+expect_rc 2 "rm with a bad shmid is a usage error" clshmctl rm -m bogus
+id=$(shmtool create 0 4096)
+expect_rc 0 "rm -m removes a segment" clshmctl rm -m "$id"
+expect_rc 1 "rm -m of a removed segment fails" clshmctl rm -m "$id"
+has "and says there is none" "no segment with shmid $id"
+key=0x00800777
+shmtool create $key 4096 > /dev/null
+expect_rc 0 "rm -M removes the segment of a key" clshmctl rm -M $key
+expect_rc 1 "rm -M of a key without segment fails" clshmctl rm -M $key
+orphan=$(shmtool create 0 4096)	# shmtool has exited: an orphan
+expect_rc 0 "rm --orphans" clshmctl rm --orphans
+has "rm --orphans counts what it removed" "^removed [1-9][0-9]* segments?$"
+expect_rc 1 "the orphan is gone" clshmctl rm -m "$orphan"
+
+sleep 1		# the monitors have printed everything
+kill $mon $monj
+wait $mon $monj 2>/dev/null
+
+echo "# monitor"
+out=$(cat "$tmp/mon")
+has "monitor: created" "^created +shmid $id key 0x00000000 nattch 0 pid [0-9]+ part 0 uid 0 mode 0600 size 4096$"
+has "monitor: removed" "^removed +shmid $id "
+has "monitor: destroyed" "^destroyed +shmid $id "
+order=$(grep -E "shmid $id " "$tmp/mon" | awk '{ print $1 }' | tr '\n' ' ')
+if [ "$order" = "created removed destroyed " ]; then
+	ok "monitor: events in order"
+else
+	nok "monitor: events in order (got: $order)"
+fi
+n=0
+bad=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	printf '%s\n' "$line" | jsoncheck > /dev/null 2>&1 || bad=$((bad + 1))
+done < "$tmp/monj"
+if [ $n -ge 9 ] && [ $bad = 0 ]; then
+	ok "monitor -j: one JSON object per line ($n lines)"
+else
+	nok "monitor -j: $n lines, $bad not JSON"
+	sed 's/^/#   /' "$tmp/monj"
+fi
+out=$(cat "$tmp/monj")
+has "monitor -j: created" "^\{\"event\":\"created\",\"shmid\":\"$id\""
+
+rm -rf "$tmp"
+tap_done
