@@ -187,53 +187,60 @@ int cmd_rm(struct ctx *c, const struct command *cmd, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, r, family, ret = EX_OK, n = 0;
+	int opt, r, family, i, ret = EX_OK, n = 0;
+	unsigned int *val = calloc(argc, sizeof(*val));
+	int *attr = calloc(argc, sizeof(*attr));
 	struct nl_sock *sk;
-	unsigned int v = 0;
 
 	(void)c;
-	r = nl_open(&sk, &family);
-	if (r != EX_OK)
-		return r;
+	if (!val || !attr) {
+		errmsg("out of memory");
+		r = EX_ERROR;
+		goto out;
+	}
+	/* Parse everything first: a usage error removes nothing. */
 	optind = 0;
 	while ((r = cmd_getopt(cmd, argc, argv, "+hm:M:u:o", longopts,
 			       &opt)) == OPT_NEXT) {
-		int attr = CLSHM_NL_A_ORPHANS;
-
-		switch (opt) {
-		case 'm':
-			attr = CLSHM_NL_A_SEG_SHMID;
-			r = parse_u32("shmid", optarg, &v);
-			break;
-		case 'M':
-			attr = CLSHM_NL_A_SEG_KEY;
-			r = parse_u32("key", optarg, &v);
-			break;
-		case 'u':
-			attr = CLSHM_NL_A_SEG_UID;
-			r = parse_user(optarg, &v);
-			break;
-		default:
+		attr[n] = CLSHM_NL_A_ORPHANS;
+		if (opt == 'm') {
+			attr[n] = CLSHM_NL_A_SEG_SHMID;
+			r = parse_u32("shmid", optarg, &val[n]);
+		} else if (opt == 'M') {
+			attr[n] = CLSHM_NL_A_SEG_KEY;
+			r = parse_u32("key", optarg, &val[n]);
+		} else if (opt == 'u') {
+			attr[n] = CLSHM_NL_A_SEG_UID;
+			r = parse_user(optarg, &val[n]);
+		} else {
 			r = EX_OK;
-			break;
 		}
 		if (r != EX_OK)
 			goto out;
 		n++;
-		r = rm_one(sk, family, attr, v);
-		if (r != EX_OK)
-			ret = r;	/* go on with the others, as ipcrm */
 	}
-	if (r == OPT_DONE && (optind < argc || !n)) {
+	if (r != OPT_DONE)
+		goto out;
+	if (optind < argc || !n) {
 		errmsg("rm: %s", n ? "too many arguments" :
 		       "say what to remove");
 		cmd_usage(cmd, true);
 		r = EX_USAGE;
+		goto out;
 	}
-	if (r == OPT_DONE)
-		r = ret;
-out:
+	r = nl_open(&sk, &family);
+	if (r != EX_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		r = rm_one(sk, family, attr[i], val[i]);
+		if (r != EX_OK)
+			ret = r;	/* go on with the others, as ipcrm */
+	}
 	nl_socket_free(sk);
+	r = ret;
+out:
+	free(val);
+	free(attr);
 	return r;
 }
 
