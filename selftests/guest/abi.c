@@ -875,7 +875,7 @@ BADARG(shmget_size0_create, SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   a->shmg
 /* a path-style key nobody created */
 BADARG(shmget_no_key,       SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   a->shmget.key = CLSHM_ID_MAKE(0, CLSHM_KEY_PATH_BIT | 0x7ff123); a->shmget.size = page_size(); a->shmget.flags = 0600;);
 BADARG(shmget_other_part,   SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   shmget_ok(a); a->shmget.key = CLSHM_ID_MAKE(7, 0x123););
-BADARG(stat_pad,            SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.pad = 1;);
+BADARG(stat_pad,            SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.flags = 0x80;);
 BADARG(stat_no_shmid,       SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = CLSHM_ID_MAKE(0, 0xfffff3););
 BADARG(stat_user_no_read,   SHM, CLSHM_IOC_STAT,        EACCES,    USER, a->stat.shmid = env->shmid;);
 BADARG(set_mode_bits,       SHM, CLSHM_IOC_SET,         EINVAL,    UP,   a->set.shmid = env->shmid; a->set.mode = 01600;);
