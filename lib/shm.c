@@ -30,8 +30,8 @@ _Static_assert(SHM_HUGETLB == CLSHM_GET_HUGETLB, "SHM_HUGETLB != CLSHM_GET_HUGET
 /* The only shmflg bits xp_shmget() accepts (SHM_HUGE_* since 1.1). */
 #define XP_SHMGET_FLAGS		(IPC_CREAT | IPC_EXCL | 0777 | SHM_HUGETLB | \
 				 CLSHM_GET_HUGE_MASK)
-/* The only shmflg bits xp_shmat() accepts. */
-#define XP_SHMAT_FLAGS		(SHM_RDONLY | SHM_RND)
+/* The only shmflg bits xp_shmat() accepts (SHM_EXEC since 1.1). */
+#define XP_SHMAT_FLAGS		(SHM_RDONLY | SHM_RND | SHM_EXEC)
 
 XP_API int xp_shmget(key_t key, size_t size, int shmflg)
 {
@@ -72,7 +72,8 @@ static int xp_attach(int shmid, uintptr_t addr, int shmflg, void **out)
 	struct clshm_shmat at = {
 		.addr = (__u64)addr,
 		.shmid = (__u32)shmid,
-		.flags = (shmflg & SHM_RDONLY) ? CLSHM_SHMAT_RDONLY : 0,
+		.flags = ((shmflg & SHM_RDONLY) ? CLSHM_SHMAT_RDONLY : 0) |
+			 ((shmflg & SHM_EXEC) ? CLSHM_SHMAT_EXEC : 0),
 	};
 	int err;
 

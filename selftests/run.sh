@@ -11,7 +11,7 @@
 #   run.sh --part SCENARIO [plain|doorbell]
 #                             in each guest of a multi-guest suite: this
 #                             guest's part of SCENARIO (basic, basic4,
-#                             death, hostile, daemon)
+#                             death, hostile, daemon, sysv)
 #   run.sh --host             the host-only tests: libxp/xp_test (device
 #                             cases skip), host/peers_test and "make
 #                             layers", from the build tree (make -C
@@ -56,7 +56,7 @@ if [ -e "$here/../lib/libxp.so.1" ]; then
 fi
 
 # The single-partition list, in order (unload.sh last).
-SINGLE="abi abi_ext api_errno perms lifecycle limits daemon daemon.sh signals xp_test unload.sh"
+SINGLE="abi abi_ext api_errno perms lifecycle limits daemon daemon.sh signals xp_test sysv-conform.sh unload.sh"
 # Tests whose leak check means nothing: daemon-fabric.sh restarts the
 # daemon and ends with partition 1 refused by partition 0.
 NOLEAK="daemon-fabric.sh"
@@ -69,7 +69,7 @@ usage() {
 
 # find_test NAME: the path of test NAME, or nothing.
 find_test() {
-	for d in "$here" "$here/guest" "$here/fabric" "$here/libxp" "$here/host"; do
+	for d in "$here" "$here/guest" "$here/fabric" "$here/libxp" "$here/host" "$here/sysv"; do
 		if [ -f "$d/$1" ] && [ -x "$d/$1" ]; then
 			echo "$d/$1"
 			return 0
@@ -192,6 +192,8 @@ run_tests() {
 #             fabric-hostile
 #   daemon    2 guests: daemon-fabric.sh in both (clshmd and clshmctl
 #             across partitions)
+#   sysv      2 guests: sysv-pair.sh in both (unmodified perl, ipcmk and
+#             ipcrm through libxp-sysv.so.1 across partitions)
 part() {
 	scenario=${1:-}
 	case ${2:-} in
@@ -240,8 +242,10 @@ part() {
 		run_tests fabric_robust ;;
 	daemon)
 		run_tests daemon-fabric.sh ;;
+	sysv)
+		run_tests sysv-pair.sh ;;
 	*)
-		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon)" >&2
+		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sysv)" >&2
 		exit 2 ;;
 	esac
 }

@@ -235,7 +235,7 @@ TEST(shmget_bad_flags)
 
 TEST(shmat_bad_flags)
 {
-	static const int bad[] = { SHM_EXEC, SHM_REMAP, 01, 0x10000000, -1 };
+	static const int bad[] = { SHM_REMAP, 01, 0x10000000, -1 };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
