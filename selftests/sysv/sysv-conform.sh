@@ -18,7 +18,7 @@ export PATH
 here=$(cd "$(dirname "$0")" && pwd)
 
 # Documented differences: "test|reason" (xp_shmctl(3), "Differences").
-DOCUMENTED='attach_removed|clshm refuses to attach a removed segment (EIDRM), as IRIX and the specification do; Linux allows it'
+DOCUMENTED='attach_removed|attaching a segment after IPC_RMID is Linux-only (shmctl(2) calls it non-portable); clshm keeps the portable rule (EIDRM) on every partition'
 
 n=0
 failed=0
