@@ -193,7 +193,8 @@ run_tests() {
 #   daemon    2 guests: daemon-fabric.sh in both (clshmd and clshmctl
 #             across partitions)
 #   sysv      2 guests: sysv-pair.sh in both (unmodified perl, ipcmk and
-#             ipcrm through libxp-sysv.so.1 across partitions)
+#             ipcrm through libxp-sysv.so.1 across partitions), then
+#             sysv-conform.sh (on fabric memory)
 part() {
 	scenario=${1:-}
 	case ${2:-} in
@@ -243,7 +244,7 @@ part() {
 	daemon)
 		run_tests daemon-fabric.sh ;;
 	sysv)
-		run_tests sysv-pair.sh ;;
+		run_tests sysv-pair.sh sysv-conform.sh ;;
 	*)
 		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sysv)" >&2
 		exit 2 ;;

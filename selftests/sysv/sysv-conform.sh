@@ -20,6 +20,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 # Documented differences: "test|reason" (xp_shmctl(3), "Differences").
 DOCUMENTED='attach_removed|attaching a segment after IPC_RMID is Linux-only (shmctl(2) calls it non-portable); clshm keeps the portable rule (EIDRM) on every partition'
 
+# On a fabric, IPC_PRIVATE segments live in fabric memory.
+case ${CLSHM_FABRIC:-none} in
+none) ;;
+*) DOCUMENTED="$DOCUMENTED
+hugetlb|fabric memory cannot be huge: SHM_HUGETLB fails with ENOMEM, as System V does without huge pages
+madvise|fabric memory is mapped by page frame (VM_PFNMAP): MADV_DONTNEED fails with EINVAL" ;;
+esac
+# Keys go to this partition (the preload's default owner is partition 0).
+CLSHM_SYSV_OWNER=$(cat /sys/module/clshm/parameters/partid 2>/dev/null || echo 0)
+export CLSHM_SYSV_OWNER
+
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
