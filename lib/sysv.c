@@ -34,7 +34,10 @@
  * name one segment; libxp(3) says so).
  *
  * shmids: an id clshm knows (IPC_STAT answers anything but EINVAL) is
- * clshm's, any other the kernel's.  The table walks (IPC_INFO, SHM_INFO,
+ * clshm's, any other the kernel's; except that an id the kernel gave this
+ * process (the last KERNEL_IDS of them are remembered) stays the
+ * kernel's, so with a mixed policy a kernel id that happens to equal a
+ * clshm shmid still reaches the right segment in the process that got it.  The table walks (IPC_INFO, SHM_INFO,
  * SHM_STAT, SHM_STAT_ANY) see clshm's table when the policy is "all",
  * the kernel's otherwise.
  *
@@ -308,12 +311,49 @@ static key_t key_from_clshm(key_t key)
 	return key;
 }
 
+/*
+ * Kernel shmids this process got from shmget(), a ring of the last
+ * KERNEL_IDS (-1: empty).  Lock-free, so a fork() in the middle of an
+ * update cannot leave the child a held lock; a racing update can at worst
+ * lose an entry, which only makes that id be looked up in clshm first.
+ */
+#define KERNEL_IDS	64
+static int kernel_ids[KERNEL_IDS] = { [0 ... KERNEL_IDS - 1] = -1 };
+static unsigned int kernel_ids_next;
+
+static void kernel_id_set(int id, int add)
+{
+	unsigned int i;
+
+	if (add) {
+		i = __atomic_fetch_add(&kernel_ids_next, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&kernel_ids[i % KERNEL_IDS], id,
+				 __ATOMIC_RELAXED);
+		return;
+	}
+	for (i = 0; i < KERNEL_IDS; i++)
+		if (__atomic_load_n(&kernel_ids[i], __ATOMIC_RELAXED) == id)
+			__atomic_store_n(&kernel_ids[i], -1, __ATOMIC_RELAXED);
+}
+
+static int kernel_id_known(int id)
+{
+	unsigned int i;
+
+	for (i = 0; i < KERNEL_IDS; i++)
+		if (__atomic_load_n(&kernel_ids[i], __ATOMIC_RELAXED) == id)
+			return 1;
+	return 0;
+}
+
 /* Is @shmid one of clshm's?  Anything but "no such shmid" says yes. */
 static int id_is_clshm(int shmid)
 {
 	int saved = errno, yes;
 	struct shmid_ds ds;
 
+	if (kernel_id_known(shmid))
+		return 0;
 	yes = xp_shmctl(shmid, IPC_STAT, &ds) == 0 || errno == EACCES ||
 	      errno == EIDRM;
 	errno = saved;
@@ -326,8 +366,13 @@ int SYSV_NAME(shmget)(key_t key, size_t size, int shmflg)
 {
 	sysv_init();
 	if (!key_is_clshm(key)) {
+		int id;
+
 		REAL_CHECK(get, -1);
-		return REAL_GET(key, size, shmflg);
+		id = REAL_GET(key, size, shmflg);
+		if (id >= 0)
+			kernel_id_set(id, 1);
+		return id;
 	}
 	if (key != IPC_PRIVATE)
 		key = key_to_clshm(key);
@@ -375,7 +420,10 @@ int SYSV_NAME(shmctl)(int shmid, int cmd, struct shmid_ds *buf)
 	}
 	if (table ? !policy.all : !id_is_clshm(shmid)) {
 		REAL_CHECK(ctl, -1);
-		return REAL_CTL(shmid, cmd, buf);
+		ret = REAL_CTL(shmid, cmd, buf);
+		if (!ret && cmd == IPC_RMID)
+			kernel_id_set(shmid, 0);
+		return ret;
 	}
 	ret = xp_shmctl(shmid, cmd, buf);
 	if (ret >= 0 && buf && (cmd == IPC_STAT || cmd == SHM_STAT ||

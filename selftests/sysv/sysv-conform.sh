@@ -3,13 +3,15 @@
 #
 # sysv-conform.sh - System V conformance of clshm, side by side (TAP)
 #
-# Runs sysv_conform (a plain System V program) twice in this guest:
-# against the kernel's System V shm, and with LD_PRELOAD=libxp-sysv.so.1
-# (CLSHM_SYSV_KEYS=all) against clshm.  Prints the two observations of
-# every test side by side and one TAP result per test: ok when they are
-# equal, ok with "# documented" when they differ in a way the xp_shmctl(3)
-# table of differences explains (listed below with its reason), not ok
-# otherwise.  A last result checks that the second run really used clshm
+# Runs sysv_conform (a plain System V program) in this guest against the
+# kernel's System V shm, then against clshm three ways: with
+# LD_PRELOAD=libxp-sysv.so.1 and every key (clshm), with the preload and
+# only IPC_PRIVATE (mixed: keyed segments stay the kernel's), and linked
+# with the static shim (sysv_conform_wrap, libxp-sysv.a).  Prints the
+# results side by side and one TAP result per test and run: ok when the
+# observation equals System V's, ok with "# documented" when it differs in
+# a way the xp_shmctl(3) table of differences explains (listed below with
+# its reason), not ok otherwise.  A last result checks that the second run really used clshm
 # (its attach counter moved).  The hugetlb pool gets 2 pages for the run
 # (System V's huge pages), and its old size back afterwards.
 
@@ -41,6 +43,7 @@ prog=
 for d in "$here" "$here/sysv"; do
 	[ -x "$d/sysv_conform" ] && prog=$d/sysv_conform && break
 done
+prog_wrap=${prog}_wrap
 preload=
 for d in /usr/lib "$here/../lib" "$here/../../lib"; do
 	[ -f "$d/libxp-sysv.so.1" ] && preload=$d/libxp-sysv.so.1 && break
@@ -69,40 +72,66 @@ attach_total() {
 "$prog" > "$tmp/sysv" 2> "$tmp/sysv.err"
 rc_sysv=$?
 a0=$(attach_total)
+# clshm: every key through the preload; mixed: only IPC_PRIVATE (keys
+# stay on the kernel's System V, ids of both kinds in one process);
+# static: the program linked with libxp-sysv.a (--wrap), every key.
 CLSHM_SYSV_KEYS=all LD_PRELOAD=$preload "$prog" > "$tmp/clshm" 2> "$tmp/clshm.err"
 rc_clshm=$?
 a1=$(attach_total)
+CLSHM_SYSV_KEYS=private LD_PRELOAD=$preload "$prog" > "$tmp/mixed" 2> "$tmp/mixed.err"
+rc_mixed=$?
+rc_static=0
+if [ -x "$prog_wrap" ]; then
+	CLSHM_SYSV_KEYS=all "$prog_wrap" > "$tmp/static" 2> "$tmp/static.err"
+	rc_static=$?
+else
+	echo "# no sysv_conform_wrap: the static shim is not tested" > "$tmp/static.err"
+	cp "$tmp/sysv" "$tmp/static"
+fi
 echo "$hp_old" > $hp 2>/dev/null
 
-sed 's/^/# sysv stderr: /' "$tmp/sysv.err"
-sed 's/^/# clshm stderr: /' "$tmp/clshm.err"
+for r in sysv clshm mixed static; do
+	sed "s/^/# $r stderr: /" "$tmp/$r.err"
+done
 
-# The table: test, then each observation on its own line when they differ.
-echo "# System V (kernel) and clshm (libxp-sysv.so.1), side by side:"
-printf '# %-18s %-9s %s\n' TEST RESULT OBSERVATION
+# The table: one line per test with each run's verdict and System V's
+# observation, then the observation of every run that differs.
+echo "# System V (the kernel) against clshm through libxp-sysv: clshm = LD_PRELOAD,"
+echo "# every key; mixed = LD_PRELOAD, IPC_PRIVATE only; static = libxp-sysv.a"
+printf '# %-18s %-10s %-10s %-10s %s\n' TEST clshm mixed static "OBSERVATION (System V)"
 while IFS='	' read -r name sysv; do
-	clshm=$(awk -F '\t' -v t="$name" '$1 == t { print $2 }' "$tmp/clshm")
 	reason=$(echo "$DOCUMENTED" | awk -F '|' -v t="$name" '$1 == t { print $2 }')
-	if [ "$sysv" = "$clshm" ]; then
-		printf '# %-18s %-9s %s\n' "$name" same "$sysv"
-		ok "sysv $name: clshm behaves as System V"
-	elif [ -n "$reason" ]; then
-		printf '# %-18s %-9s sysv:  %s\n' "$name" documented "$sysv"
-		printf '# %-18s %-9s clshm: %s\n' "" "" "$clshm"
-		ok "sysv $name # documented difference: $reason"
-	else
-		printf '# %-18s %-9s sysv:  %s\n' "$name" DIFFERENT "$sysv"
-		printf '# %-18s %-9s clshm: %s\n' "" "" "$clshm"
-		not_ok "sysv $name: clshm differs from System V"
-	fi
+	line=
+	extra=
+	for r in clshm mixed static; do
+		got=$(awk -F '\t' -v t="$name" '$1 == t { print $2 }' "$tmp/$r")
+		if [ "$sysv" = "$got" ]; then
+			v=same
+			ok "sysv $name ($r): as System V"
+		elif [ -n "$reason" ]; then
+			v=documented
+			ok "sysv $name ($r) # documented difference: $reason"
+		else
+			v=DIFFERENT
+			not_ok "sysv $name ($r): differs from System V"
+		fi
+		line="$line$(printf '%-10s ' $v)"
+		[ $v = same ] || extra="$extra
+#   $r: $got"
+	done
+	printf '# %-18s %s%s\n' "$name" "$line" "$sysv"
+	[ -n "$extra" ] && echo "${extra#?}"
 done < "$tmp/sysv"
 
-if [ "$rc_sysv" = 0 ] && [ "$rc_clshm" = 0 ] &&
-   [ "$(wc -l < "$tmp/sysv")" = "$(wc -l < "$tmp/clshm")" ]; then
-	ok "sysv both runs completed every test"
-else
-	not_ok "sysv both runs completed every test (exit $rc_sysv and $rc_clshm)"
-fi
+for r in clshm mixed static; do
+	eval "rc=\$rc_$r"
+	if [ "$rc_sysv" = 0 ] && [ "$rc" = 0 ] &&
+	   [ "$(wc -l < "$tmp/sysv")" = "$(wc -l < "$tmp/$r")" ]; then
+		ok "sysv $r: every test ran"
+	else
+		not_ok "sysv $r: every test ran (exit $rc_sysv and $rc)"
+	fi
+done
 if [ -n "$a0" ] && [ -n "$a1" ] && [ "$a1" -gt "$a0" ]; then
 	ok "sysv the preloaded run attached clshm segments ($((a1 - a0)) attaches)"
 else

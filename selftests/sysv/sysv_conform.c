@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -505,6 +506,46 @@ static void t_lock_unlock(void)
 	rm(id);
 }
 
+/* A field of /proc/meminfo, -1 if missing. */
+static long meminfo(const char *field)
+{
+	char line[128];
+	long v = -1;
+	size_t len = strlen(field);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			v = strtol(line + len + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * Is the memory just touched huge?  System V takes a page of the hugetlb
+ * pool (HugePages_Free drops); clshm a transparent huge folio of shmem
+ * (ShmemHugePages grows by 2 MiB).
+ */
+struct huge_snap {
+	long pool_free, shmem_huge_kb;
+};
+
+static void huge_snap(struct huge_snap *h)
+{
+	h->pool_free = meminfo("HugePages_Free");
+	h->shmem_huge_kb = meminfo("ShmemHugePages");
+}
+
+static int huge_used(const struct huge_snap *before)
+{
+	struct huge_snap now;
+
+	huge_snap(&now);
+	return now.pool_free < before->pool_free ||
+	       now.shmem_huge_kb >= before->shmem_huge_kb + 2048;
+}
+
 static int huge_as_nobody(void *arg)
 {
 	int id = shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600);
@@ -528,8 +569,12 @@ static void t_hugetlb(void)
 		p = shmat(id, NULL, 0);
 		see_at("at", p);
 		if (p != (void *)-1) {
+			struct huge_snap before;
+
+			huge_snap(&before);
 			memset(p, 'h', 2 << 20);
 			see("data=%c", p[(2 << 20) - 1]);
+			see("huge_backed=%d", huge_used(&before));
 			see_rc("lock", shmctl(id, SHM_LOCK, NULL));
 			shmctl(id, IPC_STAT, &ds);
 			see("locked=%d", !!(ds.shm_perm.mode & SHM_LOCKED));
@@ -594,6 +639,79 @@ static void t_stat_index(void)
 	see_rc("after_rmid", found < 0 ? -1 : shmctl(found, SHM_STAT, &ds));
 }
 
+/* Threads create, attach, use, detach and remove segments at once. */
+static void *thread_churn(void *arg)
+{
+	long i, bad = 0;
+
+	(void)arg;
+	for (i = 0; i < 50 && !bad; i++) {
+		int id = shmget(IPC_PRIVATE, pg, IPC_CREAT | 0600);
+		char *p = id < 0 ? (void *)-1 : shmat(id, NULL, 0);
+
+		if (p == (void *)-1) {
+			bad = errno;
+		} else {
+			p[0] = (char)i;
+			bad = p[0] != (char)i || shmdt(p) < 0 ? EIO : 0;
+		}
+		if (id >= 0 && shmctl(id, IPC_RMID, NULL) < 0)
+			bad = errno;
+	}
+	return (void *)bad;
+}
+
+static void t_threads(void)
+{
+	pthread_t th[4];
+	void *r;
+	int i, bad = 0;
+
+	for (i = 0; i < 4; i++)
+		if (pthread_create(&th[i], NULL, thread_churn, NULL))
+			exit(1);
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], &r);
+		if (r && !bad)
+			bad = (int)(long)r;
+	}
+	see("threads=%s", en(bad));
+}
+
+static const char *self_exe = "/proc/self/exe";
+
+/* The exec'd image: attach @id and check what the parent wrote. */
+static int exec_child(int id)
+{
+	char *p = shmat(id, NULL, SHM_RDONLY);
+
+	if (p == (void *)-1)
+		return 2;
+	return strcmp(p, "across exec") ? 3 : 0;
+}
+
+static void t_exec(void)
+{
+	int id = new_seg(IPC_PRIVATE, pg, 0600);
+	char *p = shmat(id, NULL, 0), arg[16];
+	int status;
+	pid_t pid;
+
+	strcpy(p, "across exec");
+	snprintf(arg, sizeof(arg), "%d", id);
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		execl(self_exe, "sysv_conform", "--exec-child", arg, (char *)NULL);
+		_exit(4);
+	}
+	waitpid(pid, &status, 0);
+	see("exec_child=%d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	see("nattch=%d", nattch(id));
+	shmdt(p);
+	rm(id);
+}
+
 struct test {
 	const char *name;
 	void (*fn)(void);
@@ -618,6 +736,8 @@ static const struct test tests[] = {
 	{ "lock_unlock", t_lock_unlock },
 	{ "hugetlb", t_hugetlb },
 	{ "stat_index", t_stat_index },
+	{ "threads", t_threads },
+	{ "exec", t_exec },
 };
 
 int main(int argc, char **argv)
@@ -625,6 +745,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	pg = sysconf(_SC_PAGESIZE);
+	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(atoi(argv[2]));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	scratch = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
