@@ -386,6 +386,21 @@ err_erase_serial:
 }
 
 /*
+ * The highest serial in use went: find the next one down, as Linux's
+ * ipc_rmid() does for IPC_INFO's highest index (part->lock held).
+ */
+static void segs_max_serial_update(struct clshm_part *part)
+{
+	struct clshm_seg *seg;
+	unsigned long idx;
+
+	lockdep_assert_held(&part->lock);
+	part->max_serial = 0;
+	xa_for_each(&part->segs, idx, seg)
+		part->max_serial = idx;
+}
+
+/*
  * Take the segment out of the tables and give its memory back.  @dflags
  * (CLSHM_DESTROY_*) and @who say why, for the daemon: a removal that
  * destroys at once is announced by this one message.
@@ -405,6 +420,8 @@ static void seg_destroy(struct clshm_seg *seg, u32 dflags,
 	seg->in_table = false;
 	seg->state |= CLSHM_SEG_DEST;
 	part->nsegs--;
+	if (CLSHM_ID_SERIAL(seg->shmid) == part->max_serial)
+		segs_max_serial_update(part);
 	part->pages_reserved -= seg->npages;
 
 	mutex_lock(&seg->pages_lock);

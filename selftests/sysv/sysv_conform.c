@@ -637,6 +637,13 @@ static void t_stat_index(void)
 	}
 	rm(id);
 	see_rc("after_rmid", found < 0 ? -1 : shmctl(found, SHM_STAT, &ds));
+	/* The highest index goes down when its segment goes. */
+	id = new_seg(KEY(8), pg, 0600);
+	idx = new_seg(KEY(9), pg, 0600);
+	max = shmctl(0, SHM_INFO, (struct shmid_ds *)&info);
+	rm(idx);
+	see("max_drops=%d", shmctl(0, SHM_INFO, (struct shmid_ds *)&info) < max);
+	rm(id);
 }
 
 /* Threads create, attach, use, detach and remove segments at once. */

@@ -307,7 +307,8 @@ struct clshm_shmdt {
  * @timeout_ms: timeout for requests to daemons and partitions
  * @partid: local partition id
  * @state: CLSHM_STATE_*
- * @max_serial: highest shmid serial ever used (like IPC_INFO's return)
+ * @max_serial: highest shmid serial in use, 0 if none (IPC_INFO's return;
+ *              before 2.1 the highest ever used)
  * @pad: zero
  */
 struct clshm_info {
