@@ -13,9 +13,10 @@
 #                             guest's part of SCENARIO (basic, basic4,
 #                             death, hostile, daemon, sysv)
 #   run.sh --host             the host-only tests: libxp/xp_test (device
-#                             cases skip), host/peers_test and "make
-#                             layers", from the build tree (make -C
-#                             selftests host)
+#                             cases skip), host/peers_test,
+#                             sysv/sysv-policy.sh (libxp-sysv's key
+#                             policy) and "make layers", from the build
+#                             tree (make -C selftests host)
 #   run.sh --vm [--logs DIR] [--kernels "stock newest"] [SUITE...]
 #                             boot guests with vm/run and run the suites
 #                             of the file "suites" (default: every suite
@@ -255,7 +256,7 @@ part() {
 
 host_tests() {
 	rc_all=0
-	for t in xp_test peers_test; do
+	for t in xp_test peers_test sysv-policy.sh; do
 		echo "# run.sh: $t"
 		if ! prog=$(find_test "$t"); then
 			echo "not ok 1 $t # missing: make -C selftests host"
