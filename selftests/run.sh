@@ -195,7 +195,9 @@ run_tests() {
 #             across partitions)
 #   sysv      2 guests: sysv-pair.sh in both (unmodified perl, ipcmk and
 #             ipcrm through libxp-sysv.so.1 across partitions), then
-#             sysv-conform.sh (on fabric memory)
+#             sysv-conform.sh (on fabric memory); guest 1 then runs
+#             sysv-remote.sh (every segment owned by partition 0), and
+#             sysv-pair-end.sh keeps partition 0 up until it is done
 part() {
 	scenario=${1:-}
 	case ${2:-} in
@@ -245,7 +247,12 @@ part() {
 	daemon)
 		run_tests daemon-fabric.sh ;;
 	sysv)
-		run_tests sysv-pair.sh sysv-conform.sh ;;
+		if [ "$g" = 0 ]; then
+			run_tests sysv-pair.sh sysv-conform.sh sysv-pair-end.sh
+		else
+			run_tests sysv-pair.sh sysv-conform.sh sysv-remote.sh \
+				sysv-pair-end.sh
+		fi ;;
 	*)
 		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sysv)" >&2
 		exit 2 ;;

@@ -32,6 +32,19 @@ esac
 # Keys go to this partition (the preload's default owner is partition 0).
 CLSHM_SYSV_OWNER=$(cat /sys/module/clshm/parameters/partid 2>/dev/null || echo 0)
 export CLSHM_SYSV_OWNER
+# SYSV_CONFORM_REMOTE=OWNER (sysv-remote.sh): one clshm run, every segment
+# keyed and owned by partition OWNER, attached here through the fabric.
+RUNS="clshm mixed static"
+if [ -n "${SYSV_CONFORM_REMOTE:-}" ]; then
+	RUNS=remote
+	SYSV_CONFORM_KEYED=1
+	SYSV_CONFORM_KEYBASE=0x5ed000
+	export SYSV_CONFORM_KEYED SYSV_CONFORM_KEYBASE
+	DOCUMENTED="$DOCUMENTED
+stat_fields|shm_cpid and shm_lpid are pids of the owner's kernel: 0 for a process of another partition
+lock_unlock|SHM_LOCK and SHM_UNLOCK work only on the local partition's segments (EINVAL)
+stat_index|SHM_STAT walks the local partition's table: another partition's segments are not in it"
+fi
 
 n=0
 failed=0
@@ -74,36 +87,48 @@ rc_sysv=$?
 a0=$(attach_total)
 # clshm: every key through the preload; mixed: only IPC_PRIVATE (keys
 # stay on the kernel's System V, ids of both kinds in one process);
-# static: the program linked with libxp-sysv.a (--wrap), every key.
-CLSHM_SYSV_KEYS=all LD_PRELOAD=$preload "$prog" > "$tmp/clshm" 2> "$tmp/clshm.err"
-rc_clshm=$?
-a1=$(attach_total)
-CLSHM_SYSV_KEYS=private LD_PRELOAD=$preload "$prog" > "$tmp/mixed" 2> "$tmp/mixed.err"
-rc_mixed=$?
-rc_static=0
-if [ -x "$prog_wrap" ]; then
-	CLSHM_SYSV_KEYS=all "$prog_wrap" > "$tmp/static" 2> "$tmp/static.err"
-	rc_static=$?
-else
-	echo "# no sysv_conform_wrap: the static shim is not tested" > "$tmp/static.err"
-	cp "$tmp/sysv" "$tmp/static"
-fi
+# static: the program linked with libxp-sysv.a (--wrap), every key;
+# remote: every key, owned by another partition.
+for r in $RUNS; do
+	case $r in
+	clshm|remote)
+		[ $r = remote ] && CLSHM_SYSV_OWNER=$SYSV_CONFORM_REMOTE
+		CLSHM_SYSV_KEYS=all LD_PRELOAD=$preload "$prog" > "$tmp/$r" 2> "$tmp/$r.err"
+		eval "rc_$r=$?"
+		a1=$(attach_total) ;;
+	mixed)
+		CLSHM_SYSV_KEYS=private LD_PRELOAD=$preload "$prog" > "$tmp/$r" 2> "$tmp/$r.err"
+		rc_mixed=$? ;;
+	static)
+		rc_static=0
+		if [ -x "$prog_wrap" ]; then
+			CLSHM_SYSV_KEYS=all "$prog_wrap" > "$tmp/$r" 2> "$tmp/$r.err"
+			rc_static=$?
+		else
+			echo "# no sysv_conform_wrap: the static shim is not tested" > "$tmp/$r.err"
+			cp "$tmp/sysv" "$tmp/$r"
+		fi ;;
+	esac
+done
 echo "$hp_old" > $hp 2>/dev/null
 
-for r in sysv clshm mixed static; do
+for r in sysv $RUNS; do
 	sed "s/^/# $r stderr: /" "$tmp/$r.err"
 done
 
 # The table: one line per test with each run's verdict and System V's
 # observation, then the observation of every run that differs.
 echo "# System V (the kernel) against clshm through libxp-sysv: clshm = LD_PRELOAD,"
-echo "# every key; mixed = LD_PRELOAD, IPC_PRIVATE only; static = libxp-sysv.a"
-printf '# %-18s %-10s %-10s %-10s %s\n' TEST clshm mixed static "OBSERVATION (System V)"
+echo "# every key; mixed = LD_PRELOAD, IPC_PRIVATE only; static = libxp-sysv.a;"
+echo "# remote = LD_PRELOAD, every segment owned by partition ${SYSV_CONFORM_REMOTE:-(none)}"
+head=
+for r in $RUNS; do head="$head$(printf '%-10s ' $r)"; done
+printf '# %-18s %s%s\n' TEST "$head" "OBSERVATION (System V)"
 while IFS='	' read -r name sysv; do
 	reason=$(echo "$DOCUMENTED" | awk -F '|' -v t="$name" '$1 == t { print $2 }')
 	line=
 	extra=
-	for r in clshm mixed static; do
+	for r in $RUNS; do
 		got=$(awk -F '\t' -v t="$name" '$1 == t { print $2 }' "$tmp/$r")
 		if [ "$sysv" = "$got" ]; then
 			v=same
@@ -123,7 +148,7 @@ while IFS='	' read -r name sysv; do
 	[ -n "$extra" ] && echo "${extra#?}"
 done < "$tmp/sysv"
 
-for r in clshm mixed static; do
+for r in $RUNS; do
 	eval "rc=\$rc_$r"
 	if [ "$rc_sysv" = 0 ] && [ "$rc" = 0 ] &&
 	   [ "$(wc -l < "$tmp/sysv")" = "$(wc -l < "$tmp/$r")" ]; then

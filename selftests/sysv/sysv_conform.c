@@ -42,8 +42,16 @@
 #define HUGE_1GB	(30 << SHM_HUGE_SHIFT)
 #define NOBODY		65534
 
-/* Keys below 2^23: the preload maps them one to one. */
-#define KEY(n)		((key_t)(0x5ec000 + (n)))
+/*
+ * Keys below 2^23: the preload maps them one to one.  SYSV_CONFORM_KEYBASE
+ * moves them (two runs at once); with SYSV_CONFORM_KEYED=1, the segments
+ * the tests would make with IPC_PRIVATE get keys of their own too, so
+ * that with CLSHM_SYSV_OWNER naming another partition every segment is
+ * owned there and attached here through the fabric.
+ */
+static key_t key_base = 0x5ec000;
+static int keyed, next_key = 0x100;
+#define KEY(n)		((key_t)(key_base + (n)))
 
 static long pg;
 static char obs[1024];
@@ -103,7 +111,11 @@ static int nattch(int id)
 
 static int new_seg(key_t key, size_t size, int mode)
 {
-	int id = shmget(key, size, IPC_CREAT | IPC_EXCL | mode);
+	int id;
+
+	if (key == IPC_PRIVATE && keyed)
+		key = KEY(next_key++);
+	id = shmget(key, size, IPC_CREAT | IPC_EXCL | mode);
 
 	if (id < 0 && errno == EEXIST) {
 		/* Left over from an earlier run: start afresh. */
@@ -755,6 +767,9 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(atoi(argv[2]));
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("SYSV_CONFORM_KEYBASE"))
+		key_base = (key_t)strtol(getenv("SYSV_CONFORM_KEYBASE"), NULL, 0);
+	keyed = getenv("SYSV_CONFORM_KEYED") != NULL;
 	scratch = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (scratch == MAP_FAILED)
