@@ -41,7 +41,7 @@ if [ -n "${SYSV_CONFORM_REMOTE:-}" ]; then
 	SYSV_CONFORM_KEYBASE=0x5ed000
 	export SYSV_CONFORM_KEYED SYSV_CONFORM_KEYBASE
 	DOCUMENTED="$DOCUMENTED
-stat_fields|shm_cpid and shm_lpid are pids of the owner's kernel: 0 for a process of another partition
+stat_fields|shm_cpid and shm_lpid are pids of the owner's kernel (0 for a process of another partition) and the times are read from the owner's clock
 lock_unlock|SHM_LOCK and SHM_UNLOCK work only on the local partition's segments (EINVAL)
 stat_index|SHM_STAT walks the local partition's table: another partition's segments are not in it"
 fi
