@@ -126,6 +126,8 @@ struct clshm_fab_engage;
  * @seg_map: map the resident pages of [first, first + nr), a range @vma
  *           maps, at their addresses in @vma (clshm_vma_addr(); pages_lock
  *           held; mmap_lock held)
+ * @seg_page: the resident page at @index, for a segment whose memory
+ *            comes in PMD-size folios (seg->huge; pages_lock held)
  * @seg_release: unpin and free all resident memory; no user PTE maps
  *               the segment any more (pages_lock held)
  * @seg_free: free what seg_init set up; called once, from the release of
@@ -140,6 +142,7 @@ struct clshm_backend_ops {
 			    unsigned long nr);
 	int (*seg_map)(struct clshm_seg *seg, struct vm_area_struct *vma,
 		       pgoff_t first, unsigned long nr);
+	struct page *(*seg_page)(struct clshm_seg *seg, pgoff_t index);
 	void (*seg_release)(struct clshm_seg *seg);
 	void (*seg_free)(struct clshm_seg *seg);
 };
@@ -359,6 +362,9 @@ struct clshm_seg {
 	unsigned long npages;
 	unsigned int fault_batch;	/* pages a fault populates (set by
 					 * seg_init; CLSHM_FAULT_BATCH) */
+	bool huge;			/* memory in PMD-size folios, mapped
+					 * by the page-cache fault path (set
+					 * by seg_init; seg.c) */
 	kuid_t cuid;
 	kgid_t cgid;
 	pid_t cpid;

@@ -58,6 +58,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pagemap.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -575,10 +576,40 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 }
 
 /*
+ * A fault in a segment of huge folios (seg->huge): the batch is the 2 MiB
+ * folio around the page.  The page goes back to the kernel locked, with a
+ * reference, and the page cache's fault path maps it: the whole folio
+ * with one PMD entry where the attach covers its aligned 2 MiB
+ * (finish_fault(), do_set_pmd()), PTEs otherwise.  The folio lock, taken
+ * while pages_lock still vouches that the segment is alive, orders this
+ * against the release of its memory: shmem_truncate_range() waits for it
+ * and then unmaps what this fault mapped.
+ */
+static vm_fault_t seg_fault_huge(struct vm_fault *vmf, struct clshm_seg *seg,
+				 pgoff_t first, unsigned long nr)
+{
+	struct page *page;
+	int err;
+
+	lockdep_assert_held(&seg->pages_lock);
+	err = seg->backend->seg_populate(seg, first, nr);
+	if (err)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	page = seg->backend->seg_page(seg, vmf->pgoff);
+	if (WARN_ON_ONCE(!page))
+		return VM_FAULT_SIGBUS;
+	folio_get(page_folio(page));
+	folio_lock(page_folio(page));
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+/*
  * A fault on a page that is not mapped.  The first fault of an attach maps
  * every resident page (a second process reading a filled segment takes one
  * fault in all); any fault makes the 64 KiB batch around it resident and
  * maps it, so first touches cost one fault per batch, not one per page.
+ * Segments of huge folios take seg_fault_huge() instead.
  */
 static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 {
@@ -603,6 +634,12 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 	mutex_lock(&seg->pages_lock);
 	if (seg->dead) {
 		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
+	if (seg->huge) {
+		ret = seg_fault_huge(vmf, seg, first, nr);
+		if (ret & VM_FAULT_ERROR)
+			clshm_count(part, CLSHM_C_ERRORS, 1);
 		goto out_unlock;
 	}
 	err = seg->backend->seg_populate(seg, first, nr);
@@ -650,9 +687,16 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	/* Commit: nothing below fails. */
 	if (!(vma->vm_flags & VM_WRITE))
 		clshm_vm_flags_clear(vma, VM_MAYWRITE);
-	clshm_vm_flags_set(vma, VM_DONTEXPAND | seg->backend->vm_flags);
+	/*
+	 * Huge folios are mapped by the page cache's fault path, which needs
+	 * an ordinary shared file mapping: VM_MIXEDMAP would make the kernel
+	 * treat their PMDs as special and never drop their references.
+	 */
+	clshm_vm_flags_set(vma, VM_DONTEXPAND |
+			   (seg->huge ? 0 : seg->backend->vm_flags));
 	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = (void *)((unsigned long)seg | CLSHM_VMA_FRESH);
+	vma->vm_private_data = (void *)((unsigned long)seg |
+					(seg->huge ? 0 : CLSHM_VMA_FRESH));
 	vma_set_file(vma, seg->file);
 	vma->vm_pgoff = 0;
 	seg->nattch++;
@@ -688,9 +732,12 @@ static int clshm_seg_file_mmap(struct file *file, struct vm_area_struct *vma)
 		goto out_unlock;
 	if (!(vma->vm_flags & VM_WRITE))
 		clshm_vm_flags_clear(vma, VM_MAYWRITE);
-	clshm_vm_flags_set(vma, VM_DONTEXPAND | seg->backend->vm_flags);
+	/* As clshm_seg_attach_vma() sets them up. */
+	clshm_vm_flags_set(vma, VM_DONTEXPAND |
+			   (seg->huge ? 0 : seg->backend->vm_flags));
 	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = (void *)((unsigned long)seg | CLSHM_VMA_FRESH);
+	vma->vm_private_data = (void *)((unsigned long)seg |
+					(seg->huge ? 0 : CLSHM_VMA_FRESH));
 	seg_vma_added(seg);
 out_unlock:
 	mutex_unlock(&part->lock);
