@@ -138,12 +138,11 @@ static int ioc_shmget(struct clshm_ucmd *u)
 
 	if (a->pad || (a->flags & ~CLSHM_GET_FLAGS_ALL))
 		return -EINVAL;
-	/* The huge page size is read only with SHM_HUGETLB, as by Linux. */
-	if (!(a->flags & CLSHM_GET_HUGETLB))
-		a->flags &= ~CLSHM_GET_HUGE_MASK;
-	else if (a->flags & CLSHM_GET_HUGE_MASK &&
-		 (a->flags & CLSHM_GET_HUGE_MASK) >> CLSHM_GET_HUGE_SHIFT !=
-		 PMD_SHIFT)
+	/* A huge page size only with SHM_HUGETLB, and only the PMD size. */
+	if ((a->flags & CLSHM_GET_HUGE_MASK) &&
+	    (!(a->flags & CLSHM_GET_HUGETLB) ||
+	     (a->flags & CLSHM_GET_HUGE_MASK) >> CLSHM_GET_HUGE_SHIFT !=
+	     PMD_SHIFT))
 		return -EINVAL;
 	clshm_who_current(&who, u->part);
 	/* IPC_PRIVATE is always local; other keys name their owner. */

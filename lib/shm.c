@@ -44,6 +44,9 @@ XP_API int xp_shmget(key_t key, size_t size, int shmflg)
 
 	if (shmflg & ~XP_SHMGET_FLAGS)
 		return xp_fail(EINVAL);
+	/* Linux reads the huge page size only with SHM_HUGETLB. */
+	if (!(shmflg & SHM_HUGETLB))
+		get.flags &= ~CLSHM_GET_HUGE_MASK;
 
 	err = xp_dev_ioctl(CLSHM_IOC_SHMGET, &get);
 	if (err)

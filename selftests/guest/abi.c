@@ -872,6 +872,7 @@ BADARG(shmget_pad,          SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_
 BADARG(shmget_flag_bit,     SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x4000;);
 BADARG(shmget_flag_high,    SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x02000000u;);
 BADARG(shmget_huge_1g,      SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= CLSHM_GET_HUGETLB | (30u << CLSHM_GET_HUGE_SHIFT););
+BADARG(shmget_huge_no_flag, SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 21u << CLSHM_GET_HUGE_SHIFT;);
 BADARG(shmget_size0_create, SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   a->shmget.flags = CLSHM_GET_CREAT | 0600;);
 /* a path-style key nobody created */
 BADARG(shmget_no_key,       SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   a->shmget.key = CLSHM_ID_MAKE(0, CLSHM_KEY_PATH_BIT | 0x7ff123); a->shmget.size = page_size(); a->shmget.flags = 0600;);

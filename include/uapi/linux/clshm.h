@@ -117,7 +117,8 @@ struct clshm_mintkey {
 /*
  * Since 2.1: SHM_HUGETLB, and SHM_HUGE_2MB (the page size's log2 in bits
  * 31..26; 0 is the default huge page size, 2 MiB).  Only the PMD size
- * exists; any other size is EINVAL.
+ * exists; any other size, or a size without CLSHM_GET_HUGETLB, is EINVAL
+ * (libxp drops a size without SHM_HUGETLB first, as Linux ignores it).
  */
 #define CLSHM_GET_HUGETLB	0004000u
 #define CLSHM_GET_HUGE_SHIFT	26
