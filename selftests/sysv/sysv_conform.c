@@ -198,6 +198,11 @@ static void t_get_ignored_flags(void)
 	see_rc("get", id);
 	if (id >= 0)
 		rm(id);
+	/* A huge page size without SHM_HUGETLB means nothing. */
+	id = shmget(IPC_PRIVATE, pg, IPC_CREAT | 0600 | HUGE_2MB);
+	see_rc("huge_size_alone", id);
+	if (id >= 0)
+		rm(id);
 }
 
 static void t_limits(void)
