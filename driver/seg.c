@@ -1288,7 +1288,8 @@ int clshm_seg_detach(unsigned long addr)
 		 * in between, as with any munmap(2) racing an mmap(2).
 		 */
 		err = vm_munmap(start, end - start);
-		if (err)
+		/* A whole attach (the common case) needs no second look. */
+		if (err || end >= limit)
 			break;
 		from = end;
 	}
