@@ -31,7 +31,8 @@
  * owner) with the path bit set (it behaves like a System V key: it needs
  * IPC_CREAT to be created) and a 23-bit serial: the key itself when it
  * is below 2^23, else the key folded to 23 bits (two such keys may then
- * name one segment; libxp(3) says so).
+ * name one segment; libxp-sysv(3) says so).  IPC_STAT shows the System V
+ * key: exactly below 2^23, and for larger keys this process used.
  *
  * shmids: an id clshm knows (IPC_STAT answers anything but EINVAL) is
  * clshm's, any other the kernel's; except that an id the kernel gave this
@@ -301,14 +302,42 @@ static key_t key_to_clshm(key_t key)
 	return (key_t)CLSHM_ID_MAKE(policy.owner, CLSHM_KEY_PATH_BIT | serial);
 }
 
+/*
+ * Keys of 2^23 and more this process mapped, so that IPC_STAT can show
+ * them as they were: a ring of (clshm key << 32 | System V key), 0 for
+ * empty, lock-free like kernel_ids below.
+ */
+#define BIG_KEYS	64
+static uint64_t big_keys[BIG_KEYS];
+static unsigned int big_keys_next;
+
+static void big_key_add(key_t key, key_t clkey)
+{
+	uint64_t e = (uint64_t)(uint32_t)clkey << 32 | (uint32_t)key;
+	unsigned int i;
+
+	for (i = 0; i < BIG_KEYS; i++)
+		if (__atomic_load_n(&big_keys[i], __ATOMIC_RELAXED) == e)
+			return;
+	i = __atomic_fetch_add(&big_keys_next, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&big_keys[i % BIG_KEYS], e, __ATOMIC_RELAXED);
+}
+
 /* The System V key a clshm key of ours came from, as far as it is known. */
 static key_t key_from_clshm(key_t key)
 {
 	uint32_t k = (uint32_t)key;
+	unsigned int i;
+	uint64_t e;
 
-	if (k && CLSHM_ID_PART(k) == policy.owner && (k & CLSHM_KEY_PATH_BIT))
-		return (key_t)(k & (CLSHM_KEY_PATH_BIT - 1));
-	return key;
+	if (!k || CLSHM_ID_PART(k) != policy.owner || !(k & CLSHM_KEY_PATH_BIT))
+		return key;
+	for (i = 0; i < BIG_KEYS; i++) {
+		e = __atomic_load_n(&big_keys[i], __ATOMIC_RELAXED);
+		if (e && (uint32_t)(e >> 32) == k)
+			return (key_t)(uint32_t)e;
+	}
+	return (key_t)(k & (CLSHM_KEY_PATH_BIT - 1));
 }
 
 /*
@@ -374,8 +403,13 @@ int SYSV_NAME(shmget)(key_t key, size_t size, int shmflg)
 			kernel_id_set(id, 1);
 		return id;
 	}
-	if (key != IPC_PRIVATE)
-		key = key_to_clshm(key);
+	if (key != IPC_PRIVATE) {
+		key_t clkey = key_to_clshm(key);
+
+		if ((uint32_t)key >= CLSHM_KEY_PATH_BIT)
+			big_key_add(key, clkey);
+		key = clkey;
+	}
 	/* Like Linux, ignore the bits it does not know (SHM_NORESERVE...). */
 	return xp_shmget(key, size, shmflg & SYSV_GET_FLAGS);
 }

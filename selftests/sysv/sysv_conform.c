@@ -252,6 +252,20 @@ static void t_stat_fields(void)
 	rm(id);
 }
 
+/* A key as ftok(3) makes them, far above 2^23. */
+static void t_big_key(void)
+{
+	key_t big = (key_t)(0x41000000u | (uint32_t)KEY(0x7e));
+	struct shmid_ds ds;
+	int id = new_seg(big, pg, 0600);
+
+	see("lookup=%d", shmget(big, 0, 0) == id);
+	see_rc("stat", shmctl(id, IPC_STAT, &ds));
+	see("key=%d", ds.shm_perm.__key == big);
+	see_rc("other_key", shmget(big + 1, 0, 0));
+	rm(id);
+}
+
 static int as_nobody_set(void *arg)
 {
 	struct shmid_ds ds;
@@ -746,6 +760,7 @@ static const struct test tests[] = {
 	{ "get_ignored_flags", t_get_ignored_flags },
 	{ "limits", t_limits },
 	{ "stat_fields", t_stat_fields },
+	{ "big_key", t_big_key },
 	{ "ipc_set", t_ipc_set },
 	{ "permissions", t_permissions },
 	{ "rmid", t_rmid },
