@@ -21,6 +21,7 @@ union abi_arg {
 	struct clshm_set set;
 	struct clshm_rmid rmid;
 	struct clshm_shmdt shmdt;
+	struct clshm_lock lock;
 	struct clshm_list list;
 	struct clshm_partlist partlist;
 	struct clshm_hostname hostname;
@@ -880,6 +881,13 @@ BADARG(shmget_other_part,   SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   shmget_
 BADARG(stat_pad,            SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.flags = 0x80;);
 BADARG(stat_no_shmid,       SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = CLSHM_ID_MAKE(0, 0xfffff3););
 BADARG(stat_user_no_read,   SHM, CLSHM_IOC_STAT,        EACCES,    USER, a->stat.shmid = env->shmid;);
+BADARG(stat_any_alone,      SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.flags = CLSHM_STAT_ANY;);
+BADARG(stat_index_empty,    SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = 0xfffff3; a->stat.flags = CLSHM_STAT_INDEX;);
+BADARG(stat_index_no_read,  SHM, CLSHM_IOC_STAT,        EACCES,    USER, a->stat.shmid = CLSHM_ID_SERIAL(env->shmid); a->stat.flags = CLSHM_STAT_INDEX;);
+BADARG(lock_flags,          SHM, CLSHM_IOC_LOCK,        EINVAL,    UP,   a->lock.shmid = env->shmid; a->lock.flags = 0x2;);
+BADARG(lock_no_shmid,       SHM, CLSHM_IOC_LOCK,        EINVAL,    UP,   a->lock.shmid = CLSHM_ID_MAKE(0, 0xfffff4););
+BADARG(lock_other_part,     SHM, CLSHM_IOC_LOCK,        EINVAL,    UP,   a->lock.shmid = CLSHM_ID_MAKE(7, 1););
+BADARG(lock_user,           SHM, CLSHM_IOC_LOCK,        EPERM,     USER, a->lock.shmid = env->shmid;);
 BADARG(set_mode_bits,       SHM, CLSHM_IOC_SET,         EINVAL,    UP,   a->set.shmid = env->shmid; a->set.mode = 01600;);
 BADARG(set_user,            SHM, CLSHM_IOC_SET,         EPERM,     USER, a->set.shmid = env->shmid; a->set.uid = TEST_UID; a->set.gid = TEST_GID; a->set.mode = 0666;);
 /* (uid_t)-1 maps to nobody */
