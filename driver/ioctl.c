@@ -151,8 +151,8 @@ static int ioc_shmget(struct clshm_ucmd *u)
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
 	/* Another partition's memory is fabric memory: never huge. */
-	if (ops != &clshm_local_owner && (a->flags & CLSHM_GET_HUGETLB))
-		a->flags &= ~CLSHM_GET_HUGETLB;	/* a lookup ignores it */
+	if (ops != &clshm_local_owner)
+		a->flags &= ~(CLSHM_GET_HUGETLB | CLSHM_GET_HUGE_MASK);
 	err = ops->get(u->part, &who, a->key, a->size, a->flags, &a->shmid,
 		       &created);
 	if (err)
