@@ -19,14 +19,17 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export PATH
 here=$(cd "$(dirname "$0")" && pwd)
 
-# Documented differences: "test|reason" (xp_shmctl(3), "Differences").
-DOCUMENTED='attach_removed|attaching a segment after IPC_RMID is Linux-only (shmctl(2) calls it non-portable); clshm keeps the portable rule (EIDRM) on every partition'
+# Documented differences: "test|reason" (xp_shmctl(3), "Differences");
+# the last line of a test wins (the fabric's reasons come after).
+DOCUMENTED='attach_removed|attaching a segment after IPC_RMID is Linux-only (shmctl(2) calls it non-portable); clshm keeps the portable rule (EIDRM) on every partition
+hugetlb_unaligned|a SHM_HUGETLB segment may be attached at any page-aligned address (small page entries where not 2 MiB aligned); Linux wants 2 MiB alignment'
 
 # On a fabric, IPC_PRIVATE segments live in fabric memory.
 case ${CLSHM_FABRIC:-none} in
 none) ;;
 *) DOCUMENTED="$DOCUMENTED
 hugetlb|fabric memory cannot be huge: SHM_HUGETLB fails with ENOMEM, as System V does without huge pages
+hugetlb_unaligned|fabric memory cannot be huge: SHM_HUGETLB fails with ENOMEM, as System V does without huge pages
 madvise|fabric memory is mapped by page frame (VM_PFNMAP): MADV_DONTNEED fails with EINVAL" ;;
 esac
 # Keys go to this partition (the preload's default owner is partition 0).
@@ -125,7 +128,7 @@ head=
 for r in $RUNS; do head="$head$(printf '%-10s ' $r)"; done
 printf '# %-18s %s%s\n' TEST "$head" "OBSERVATION (System V)"
 while IFS='	' read -r name sysv; do
-	reason=$(echo "$DOCUMENTED" | awk -F '|' -v t="$name" '$1 == t { print $2 }')
+	reason=$(echo "$DOCUMENTED" | awk -F '|' -v t="$name" '$1 == t { r = $2 } END { print r }')
 	line=
 	extra=
 	for r in $RUNS; do

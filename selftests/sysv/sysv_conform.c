@@ -626,6 +626,30 @@ static void t_hugetlb(void)
 	see("nobody=%s", cn(child(1, huge_as_nobody, NULL)));
 }
 
+/* A huge segment attached at an address that is not 2 MiB aligned. */
+static void t_hugetlb_unaligned(void)
+{
+	int id = shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600);
+	char *p, *q;
+
+	see_rc("huge", id);
+	if (id < 0)
+		return;
+	/* Find 4 MiB of free address space, then try 4 KiB into it. */
+	p = mmap(NULL, 4 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(p, 4 << 20);
+	p = (char *)(((uintptr_t)p + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	q = shmat(id, p + pg, 0);
+	see_at("at_unaligned", q);
+	if (q != (void *)-1)
+		shmdt(q);
+	q = shmat(id, p, 0);
+	see_at("at_aligned", q);
+	if (q != (void *)-1)
+		shmdt(q);
+	rm(id);
+}
+
 static int stat_as_nobody(void *arg)
 {
 	struct shmid_ds ds;
@@ -774,6 +798,7 @@ static const struct test tests[] = {
 	{ "fork", t_fork },
 	{ "lock_unlock", t_lock_unlock },
 	{ "hugetlb", t_hugetlb },
+	{ "hugetlb_unaligned", t_hugetlb_unaligned },
 	{ "stat_index", t_stat_index },
 	{ "threads", t_threads },
 	{ "exec", t_exec },
