@@ -1161,6 +1161,10 @@ static int local_attach(struct clshm_part *part, const struct clshm_who *who,
 	mutex_lock(&part->lock);
 	err = seg_attachable(part, who, vma->vm_pgoff, want,
 			     vma->vm_end - vma->vm_start, &seg);
+	/* As for System V's hugetlb segments: on a huge page boundary. */
+	if (!err && (seg->state & CLSHM_SEG_HUGETLB) &&
+	    !IS_ALIGNED(vma->vm_start, PMD_SIZE))
+		err = -EINVAL;
 	if (!err)
 		err = clshm_seg_attach_vma(seg, vma);
 	mutex_unlock(&part->lock);

@@ -21,8 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # Documented differences: "test|reason" (xp_shmctl(3), "Differences");
 # the last line of a test wins (the fabric's reasons come after).
-DOCUMENTED='attach_removed|attaching a segment after IPC_RMID is Linux-only (shmctl(2) calls it non-portable); clshm keeps the portable rule (EIDRM) on every partition
-hugetlb_unaligned|a SHM_HUGETLB segment may be attached at any page-aligned address (small page entries where not 2 MiB aligned); Linux wants 2 MiB alignment'
+DOCUMENTED='attach_removed|attaching a segment after IPC_RMID is Linux-only (shmctl(2) calls it non-portable); clshm keeps the portable rule (EIDRM) on every partition'
 
 # On a fabric, IPC_PRIVATE segments live in fabric memory.
 case ${CLSHM_FABRIC:-none} in
