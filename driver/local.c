@@ -29,6 +29,10 @@
  * pages.  Off, without THP, or if the mount fails, segments use the
  * kernel's internal shmem mount, small pages and vm_insert_pages().
  *
+ * SHM_HUGETLB asks for the same per segment: the mount exists whenever
+ * THP does, and a segment made with SHM_HUGETLB (CLSHM_SEG_HUGETLB, its
+ * size rounded up to 2 MiB by seg.c) lives on it whatever hugepages says.
+ *
  * Locking: populate, map and release run under seg->pages_lock
  * (asserted), which protects struct clshm_local_seg's page chunks; init
  * and free run before the segment is published and after its last
@@ -72,8 +76,6 @@ void clshm_local_init(void)
 	struct file_system_type *type;
 	struct vfsmount *mnt;
 
-	if (!hugepages)
-		return;
 	type = get_fs_type("tmpfs");
 	if (!type)
 		return;
@@ -86,6 +88,12 @@ void clshm_local_init(void)
 	}
 	local_mnt = mnt;
 #endif
+}
+
+/* Can a segment have huge folios (SHM_HUGETLB)? */
+bool clshm_local_huge(void)
+{
+	return local_mnt;
 }
 
 void clshm_local_exit(void)
@@ -118,15 +126,15 @@ struct clshm_local_seg {
 
 static int local_seg_init(struct clshm_seg *seg)
 {
+	bool huge = local_mnt && (hugepages || (seg->state & CLSHM_SEG_HUGETLB));
 	struct clshm_local_seg *ls;
 	struct address_space *mapping;
 	char name[24];
 
 	ls = clshm_seg_priv(seg);
 	xa_init(&ls->chunks);
-
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
-	if (local_mnt)
+	if (huge)
 		ls->shmem = shmem_file_setup_with_mnt(local_mnt, name,
 					(loff_t)seg->npages << PAGE_SHIFT,
 					CLSHM_SHMEM_NORESERVE);
@@ -146,7 +154,7 @@ static int local_seg_init(struct clshm_seg *seg)
 	 * With huge folios, a first touch makes the whole 2 MiB resident and
 	 * the kernel maps it (clshm_seg_attach_vma(), the fault in seg.c).
 	 */
-	if (local_mnt && seg->npages >= LOCAL_HUGE_PAGES) {
+	if (huge && seg->npages >= LOCAL_HUGE_PAGES) {
 		seg->fault_batch = LOCAL_HUGE_PAGES;
 		seg->huge = true;
 	}
@@ -269,7 +277,7 @@ static int map_chunk(struct vm_area_struct *vma, struct page **chunk,
 		 */
 		if (folio_test_large(folio))
 			folio_lock(folio);
-		err = vm_insert_pages(vma, vma->vm_start + (i << PAGE_SHIFT),
+		err = vm_insert_pages(vma, clshm_vma_addr(vma, i),
 				      &chunk[i - base], &left);
 		if (folio_test_large(folio))
 			folio_unlock(folio);
