@@ -542,6 +542,7 @@ static void seg_vma_added(struct clshm_seg *seg)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid);
 	if (seg->owner->attached)
 		seg->owner->attached(seg);
 	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
@@ -554,16 +555,7 @@ static void clshm_vm_open(struct vm_area_struct *vma)
 	struct clshm_part *part = seg->part;
 
 	mutex_lock(&part->lock);
-<<<<<<< HEAD
-	seg->nattch++;
-	seg->atime = ktime_get_real_seconds();
-	seg->lpid = task_tgid_vnr(current);
-	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid);
-	if (seg->owner->attached)
-		seg->owner->attached(seg);
-=======
 	seg_vma_added(seg);
->>>>>>> main
 	mutex_unlock(&part->lock);
 }
 
