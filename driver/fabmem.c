@@ -253,6 +253,7 @@ static int fab_seg_init(struct clshm_seg *seg)
 		goto err_zone_free;
 	}
 	seg->mapping = shmem->f_mapping;
+	seg->memfile = shmem;
 	seg->bdata = shmem;
 	WRITE_ONCE(seg->nr_resident, seg->npages);
 	if (!proxy) {
