@@ -34,3 +34,9 @@ deb: deb-version
 
 deb-check: deb
 	cd $(DEB_DIR) && lintian --profile debian --fail-on warning,error ./*.changes
+
+# The packaged install booted in a Debian 12 guest (also in make check):
+# TAP on stdout, logs in build/admin (vm/admin-test).
+.PHONY: admin-test
+admin-test:
+	bash $(TOP)/vm/admin-test
