@@ -97,6 +97,6 @@ t "no clshm.ko in /lib/modules and no DKMS tree" \
 	bash -c '! ls /lib/modules/*/updates/dkms/clshm.ko* /var/lib/dkms/clshm /usr/src/clshm-* 2>/dev/null | grep .'
 t "no file named *clshm* or *libxp* is left" \
 	bash -c '! find / -xdev \( -name "*clshm*" -o -name "libxp*" -o -name "xp_shm.h" -o -name "xp.pc" \) -print | grep .'
-echo done > "$state/phase"
+echo finished > "$state/phase"
 sync
 systemctl poweroff
