@@ -110,7 +110,8 @@ bench: deps lib common
 # "make layers" checks that every call between them goes down, and the
 # daemon's likewise.
 DRIVER_LAYERS := main ioctl part remote wait seg local fabmem \
-	fabric/ivshmem fabric/member fabric/engage fabric/mbox fabric/layout \
+	fabric/source fabric/ivshmem fabric/phys fabric/bind fabric/member \
+	fabric/engage fabric/mbox fabric/layout \
 	ring nodes
 layers:
 	@scripts/calls-down $(patsubst %,driver/%.c,$(DRIVER_LAYERS)) | tail -n 1
