@@ -62,7 +62,8 @@ struct clshm_part;
 #define FAB_HB_MS		100	/* heartbeat period */
 #define FAB_CLAIM_WAIT		3	/* heartbeat periods to watch a held slot */
 #define FAB_POLLMS_MAX		FAB_HB_MS
-#define FAB_HOT_MS		200	/* fast polling after any traffic */
+#define FAB_HOT_MS		200	/* fast polling after any traffic... */
+#define FAB_SPIN_US		200	/* ...a pass every 200-400 us */
 #define FAB_IVPOSITION_MAX	0xffffu
 
 /* Fabric statistics, in the order of the clshm_fabinfo counters. */
@@ -228,7 +229,7 @@ struct clshm_fab_dev {
 	unsigned long own_foreign_since;	/* ...since then (jiffies) */
 	struct fab_wpeer wp[CLSHM_FAB_MAX_PARTS];
 	bool rx_busy;				/* a message came this pass */
-	unsigned long hot_until;		/* poll every jiffy until then */
+	unsigned long hot_until;		/* poll fast until then */
 	bool hdr_bad;				/* the header differs... */
 	struct clshm_fab_hdr hdr_seen;		/* ...and looked like this */
 };

@@ -109,11 +109,11 @@ out_unlock:
 	spin_unlock(&fab->tx_lock);
 	if (!err && !fab->doorbell) {
 		/*
-		 * Polling: the answer comes soon, so look for it within a
-		 * jiffy (the worker then keeps polling fast for a while).
+		 * Polling: the answer comes soon, so the worker starts
+		 * polling fast now (see fab_poll_hot() in member.c).
 		 */
 		atomic_set(&fd->sent, 1);
-		mod_delayed_work(fab->wq, &fab->work, 1);
+		mod_delayed_work(fab->wq, &fab->work, 0);
 	}
 	return err;
 }

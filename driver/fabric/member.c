@@ -714,21 +714,25 @@ static bool fab_receive(struct clshm_fab_dev *fd, u32 from, u32 me, u64 epoch)
  */
 
 /*
- * The delay before the next pass.  With doorbells, the idle period (an
- * interrupt brings the worker at once).  Polling, every jiffy for
- * FAB_HOT_MS after any message received or sent, since answers follow
- * messages, then the idle period again.
+ * Adaptive polling (no lock; the worker's own state).  Without doorbells,
+ * for FAB_HOT_MS after any message received or sent (answers follow
+ * messages) the worker passes again after sleeping FAB_SPIN_US (a
+ * high-resolution sleep: a jiffy is 4 ms at HZ=250), then falls back to
+ * the idle period.  Return: true to pass again at once after the sleep.
  */
-static unsigned long fab_next_period(struct clshm_fab_dev *fd)
+static bool fab_poll_hot(struct clshm_fab_dev *fd)
 {
 	bool busy = fd->rx_busy || atomic_xchg(&fd->sent, 0);
 
 	fd->rx_busy = false;
 	if (fd->fab.doorbell)
-		return fd->period;
+		return false;
 	if (busy)
 		fd->hot_until = jiffies + msecs_to_jiffies(FAB_HOT_MS);
-	return time_before(jiffies, fd->hot_until) ? 1 : fd->period;
+	if (!time_before(jiffies, fd->hot_until))
+		return false;
+	usleep_range(FAB_SPIN_US, 2 * FAB_SPIN_US);
+	return true;
 }
 
 static void fab_work(struct work_struct *work)
@@ -739,7 +743,7 @@ static void fab_work(struct work_struct *work)
 	struct clshm_fabric *fab = &fd->fab;
 	struct clshm_part *part = fd->part;
 	unsigned long tmo;
-	bool more = false;
+	bool more = false, hot;
 	u64 epoch;
 	u32 i, me;
 
@@ -772,14 +776,14 @@ static void fab_work(struct work_struct *work)
 		if (fd->wp[i].rx_active)
 			more |= fab_receive(fd, i, me, epoch);
 	fab->client->tick(part);
+	hot = !more && fab_poll_hot(fd);
 
 	mutex_lock(&part->lock);
 	if (fab_session_ok(fd, epoch)) {
-		if (more)
+		if (more || hot)
 			mod_delayed_work(fab->wq, &fab->work, 0);
 		else
-			queue_delayed_work(fab->wq, &fab->work,
-					   fab_next_period(fd));
+			queue_delayed_work(fab->wq, &fab->work, fd->period);
 	}
 out_unlock:
 	mutex_unlock(&part->lock);
