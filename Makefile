@@ -4,6 +4,7 @@
 #
 #   make              module, library, daemon, admin command (KDIR below)
 #   make demo         boot a guest and show clshm working
+#   make demo-nvdimm  two partitions on a shared NVDIMM instead of ivshmem
 #   make check        every test (host and guests); last line "N passed, N failed"
 #   make bench-smoke  clshm against System V shm in a guest (a quick look)
 #   make bench        the benchmark suite in a guest: table, build/bench/ results

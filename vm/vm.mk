@@ -106,6 +106,6 @@ demo-nvdimm:
 	@bash $(TOP)/scripts/install-deps.sh
 	@$(MAKE) -s --no-print-directory vm-modules vm-tools lib daemon ctl examples VM_KERNELS=stock
 	@echo "=== Two partitions (two guests, two kernels, one shared NVDIMM: fabric=pmem0, polled)"
-	@bash $(TOP)/vm/run --kernel stock --guests 2 --fabric-kind nvdimm \
+	@bash $(TOP)/vm/run --kernel stock --guests 2 --fabric-kind nvdimm --module-args partid=%g \
 		--copy $(TOP)/vm/demo-partitions.sh:/tmp/demo-partitions.sh \
 		-- sh /tmp/demo-partitions.sh
