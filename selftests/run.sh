@@ -192,6 +192,8 @@ run_tests() {
 #             fabric-hostile
 #   daemon    2 guests: daemon-fabric.sh in both (clshmd and clshmctl
 #             across partitions)
+#   sources   1 guest, vm/run --fabric-kind nvdimm --no-start:
+#             fabric-sources.sh (binding fabric=pmemN and fabric=phys)
 part() {
 	scenario=${1:-}
 	case ${2:-} in
@@ -240,8 +242,11 @@ part() {
 		run_tests fabric_robust ;;
 	daemon)
 		run_tests daemon-fabric.sh ;;
+	sources)
+		# It unloads and loads the module: no counters to compare.
+		exec "$(find_test fabric-sources.sh)" ;;
 	*)
-		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon)" >&2
+		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sources)" >&2
 		exit 2 ;;
 	esac
 }
