@@ -102,10 +102,13 @@ bench-smoke: deps lib common
 	vm/run --copy bench/smoke -- smoke
 
 # BENCH_ARGS: bench/run options, e.g. --quick, --row 2, --suite all.
+# make bench runs the suites on every kernel of BENCH_KERNELS and puts them
+# side by side (build/bench/kernels.md); BENCH_KERNELS=stock runs only 6.1.
+BENCH_KERNELS ?= stock newest
 bench: deps lib common
 	$(MAKE) -C bench
-	$(MAKE) vm-build VM_KERNELS=stock
-	bash bench/run $(BENCH_ARGS)
+	$(MAKE) vm-build VM_KERNELS="$(BENCH_KERNELS)"
+	bash bench/run --kernels "$(BENCH_KERNELS)" $(BENCH_ARGS)
 
 # The driver's files, highest layer first (Documentation/architecture.md):
 # "make layers" checks that every call between them goes down, and the

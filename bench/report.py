@@ -365,8 +365,102 @@ def goals(cells):
                 r, 1.2, r <= 1.2,
                 "%.2fx (SysV %s)%s" % (r, "%.2fx" % sv if sv else "n/a",
                                        "; %.1f%% over" % over(r, 1.2) if r > 1.2 else "")))
+    # Churn (issue 9): attach, touch one byte, detach of a 2 MiB segment
+    # within 1.2x of SysV.
+    c = find(cells, "7", "churn(at+touch+dt)", 2 * MiB)
+    if c and "clshm/sysv" in c["ratio"]:
+        r = c["ratio"]["clshm/sysv"]
+        out.append(goal(
+            "churn", "attach + touch + detach of a 2 MiB segment within 1.2x of SysV",
+            r, 1.2, r <= 1.2,
+            "%.2fx (%s against %s)%s" % (
+                r, fmt_ns(med(c, "clshm")), fmt_ns(med(c, "sysv")),
+                "; %.1f%% over the goal" % over(r, 1.2) if r > 1.2 else ""),
+            source="issue 9"))
     out += fabric_goals(cells)
     return out
+
+
+def fmt_ns(v):
+    if v is None:
+        return "?"
+    return "%.1f us" % (v / 1000) if v >= 10000 else "%.0f ns" % v
+
+
+def compare(dest, dirs):
+    """--compare OUT.md DIR...: the goals of runs on several kernels side
+    by side (bench/run --kernels), with the huge-folio rows of issue 9."""
+    runs = []
+    for d in dirs:
+        p = os.path.join(d, "results.json")
+        if not os.path.exists(p):
+            print("report: no %s: skipped" % p, file=sys.stderr)
+            continue
+        with open(p) as f:
+            j = json.load(f)
+        guest = j["runs"].get("local", {}).get("guest") or next(
+            iter(j["runs"].values()), {}).get("guest", {})
+        rel = re.search(r"\b\d+\.\d+\.\d+\S*", guest.get("guest_uname", ""))
+        runs.append((rel.group(0) if rel else os.path.basename(d), j))
+    if not runs:
+        print("report: nothing to compare", file=sys.stderr)
+        return 1
+    MiB = 1 << 20
+    lines = ["# clshm benchmarks on several kernels", "",
+             "Made by `bench/run --kernels` (make bench) from %s." % ", ".join(
+                 "`%s`" % os.path.join(d, "results.json") for d in dirs), "",
+             "## Huge folios (issue 9)", "",
+             "| measure | " + " | ".join(k for k, _ in runs) + " |",
+             "|---|" + "---|" * len(runs)]
+
+    def add(label, fn):
+        vals = []
+        for _, j in runs:
+            try:
+                vals.append(fn(j["cells"]))
+            except (KeyError, TypeError, ZeroDivisionError):
+                vals.append("n/a")
+        lines.append("| %s | %s |" % (label, " | ".join(vals)))
+
+    add("populate 16 MiB, clshm touch / SysV 4 KiB + MADV_POPULATE_WRITE",
+        lambda c: "%.2fx" % (med(find(c, "3", "touch", 16 * MiB), "clshm") /
+                             med(find(c, "3", "populate_write", 16 * MiB), "sysv")))
+    add("populate 16 MiB, SysV SHM_HUGETLB + MADV_POPULATE_WRITE / SysV 4 KiB",
+        lambda c: "%.2fx" % (med(find(c, "3", "populate_write", 16 * MiB, variant="huge"), "sysv") /
+                             med(find(c, "3", "populate_write", 16 * MiB), "sysv")))
+    add("clshm faults per 4 KiB page, first touch of 16 MiB",
+        lambda c: "%.5f" % find(c, "3", "touch", 16 * MiB)["kinds"]["clshm"]["faults"])
+    add("churn 2 MiB (attach + touch + detach), clshm / SysV",
+        lambda c: "%.2fx (%s)" % (find(c, "7", "churn(at+touch+dt)", 2 * MiB)["ratio"]["clshm/sysv"],
+                                  fmt_ns(med(find(c, "7", "churn(at+touch+dt)", 2 * MiB), "clshm"))))
+    for size in (2 * MiB, 16 * MiB, 64 * MiB):
+        add("attach+read of a filled %s: clshm / SysV, clshm faults" % fmt_size(size),
+            lambda c, size=size: "%.2fx, %s" % (
+                find(c, "2", "attach+read", size)["ratio"]["clshm/sysv"],
+                "%g" % find(c, "2", "attach+read", size)["kinds"]["clshm"]["faults_total"]))
+    lines += ["", "## Goals", "",
+              "| goal | " + " | ".join(k for k, _ in runs) + " |",
+              "|---|" + "---|" * len(runs)]
+    ids = []
+    for _, j in runs:
+        for g in j["goals"]:
+            if g["id"] not in ids:
+                ids.append(g["id"])
+    for gid in ids:
+        row, text = [], None
+        for _, j in runs:
+            g = next((g for g in j["goals"] if g["id"] == gid), None)
+            if g is None:
+                row.append("n/a")
+                continue
+            text = text or g["goal"]
+            row.append("%s %.3g" % ("met" if g["met"] else "**missed**", g["value"]))
+        lines.append("| %s | %s |" % (text, " | ".join(row)))
+    txt = "\n".join(lines) + "\n"
+    with open(dest, "w") as f:
+        f.write(txt)
+    sys.stdout.write("\n" + txt)
+    return 0
 
 
 def fabric_goals(cells):
@@ -983,6 +1077,8 @@ def plots(cells, gs, outdir):
 
 
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == "--compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3:]))
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

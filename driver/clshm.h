@@ -123,8 +123,11 @@ struct clshm_fab_engage;
  * @seg_init: reserve backing for seg->npages pages and set
  *            seg->mapping; nothing resident yet
  * @seg_populate: make pages [first, first + nr) resident (pages_lock held)
- * @seg_map: map the resident pages of [first, first + nr) into @vma at the
- *           matching addresses (pages_lock held; mmap_lock held)
+ * @seg_map: map the resident pages of [first, first + nr), a range @vma
+ *           maps, at their addresses in @vma (clshm_vma_addr(); pages_lock
+ *           held; mmap_lock held)
+ * @seg_page: the resident page at @index, for a segment whose memory
+ *            comes in PMD-size folios (seg->huge; pages_lock held)
  * @seg_release: unpin and free all resident memory; no user PTE maps
  *               the segment any more (pages_lock held)
  * @seg_free: free what seg_init set up; called once, from the release of
@@ -139,6 +142,7 @@ struct clshm_backend_ops {
 			    unsigned long nr);
 	int (*seg_map)(struct clshm_seg *seg, struct vm_area_struct *vma,
 		       pgoff_t first, unsigned long nr);
+	struct page *(*seg_page)(struct clshm_seg *seg, pgoff_t index);
 	void (*seg_release)(struct clshm_seg *seg);
 	void (*seg_free)(struct clshm_seg *seg);
 };
@@ -358,6 +362,9 @@ struct clshm_seg {
 	unsigned long npages;
 	unsigned int fault_batch;	/* pages a fault populates (set by
 					 * seg_init; CLSHM_FAULT_BATCH) */
+	bool huge;			/* memory in PMD-size folios, mapped
+					 * by the page-cache fault path (set
+					 * by seg_init; seg.c) */
 	kuid_t cuid;
 	kgid_t cgid;
 	pid_t cpid;
@@ -372,6 +379,7 @@ struct clshm_seg {
 	u32 state;			/* CLSHM_SEG_* */
 	u32 nattch;			/* attaches in this partition */
 	u32 rnattch;			/* attaches in others (owned only) */
+	kuid_t mlock_uid;		/* who SHM_LOCKed it (CLSHM_SEG_LOCKED) */
 	pid_t lpid;
 	time64_t atime;
 	time64_t dtime;
@@ -391,6 +399,16 @@ struct clshm_seg {
 	bool dead;			/* memory released: faults get SIGBUS */
 	void *bdata;			/* backend data, set by seg_init */
 };
+
+/*
+ * Where page @pgoff of a segment is in @vma, which maps it from
+ * vma->vm_pgoff on (a piece of a split attach, or a remap_file_pages()).
+ */
+static inline unsigned long clshm_vma_addr(struct vm_area_struct *vma,
+					   pgoff_t pgoff)
+{
+	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+}
 
 /* The backend data allocated with @seg (backend->priv_size bytes). */
 static inline void *clshm_seg_priv(struct clshm_seg *seg)
@@ -468,6 +486,9 @@ int clshm_seg_stat(struct clshm_part *part, const struct clshm_who *who,
 		   u32 shmid, struct clshm_ds *ds);
 int clshm_seg_set(struct clshm_part *part, const struct clshm_who *who,
 		  u32 shmid, kuid_t uid, kgid_t gid, u32 mode);
+int clshm_seg_stat_index(struct clshm_part *part, const struct clshm_who *who,
+			 u32 idx, bool any, struct clshm_ds *ds);
+int clshm_seg_lock(struct clshm_part *part, u32 shmid, bool lock);
 int clshm_seg_rmid(struct clshm_part *part, const struct clshm_who *who,
 		   u32 shmid, u32 flags);
 int clshm_seg_mintkey(struct clshm_part *part, u32 *key);
@@ -490,6 +511,7 @@ int clshm_segs_list(struct clshm_part *part, u32 start, struct clshm_ds *ds,
 /* local.c and fabmem.c: the backends */
 extern const struct clshm_backend_ops clshm_local_backend;
 void clshm_local_init(void);
+bool clshm_local_huge(void);
 void clshm_local_exit(void);
 extern const struct clshm_backend_ops clshm_fabric_backend;
 int clshm_zone_join(struct clshm_part *part);

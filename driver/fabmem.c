@@ -329,8 +329,8 @@ static int fab_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 		if (!clshm_seg_is_proxy(seg) &&
 		    !test_bit((first + i) / seg->fault_batch, seg->x->zeroed))
 			continue;
-		ret = vmf_insert_pfn(vma, vma->vm_start +
-				     ((first + i) << PAGE_SHIFT), pfn + i);
+		ret = vmf_insert_pfn(vma, clshm_vma_addr(vma, first + i),
+				     pfn + i);
 		if (ret & VM_FAULT_ERROR)
 			return ret & VM_FAULT_OOM ? -ENOMEM : -EFAULT;
 	}

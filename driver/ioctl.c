@@ -138,12 +138,21 @@ static int ioc_shmget(struct clshm_ucmd *u)
 
 	if (a->pad || (a->flags & ~CLSHM_GET_FLAGS_ALL))
 		return -EINVAL;
+	/* A huge page size only with SHM_HUGETLB, and only the PMD size. */
+	if ((a->flags & CLSHM_GET_HUGE_MASK) &&
+	    (!(a->flags & CLSHM_GET_HUGETLB) ||
+	     (a->flags & CLSHM_GET_HUGE_MASK) >> CLSHM_GET_HUGE_SHIFT !=
+	     PMD_SHIFT))
+		return -EINVAL;
 	clshm_who_current(&who, u->part);
 	/* IPC_PRIVATE is always local; other keys name their owner. */
 	ops = a->key ? owner_of(u->part, CLSHM_ID_PART(a->key), -ENOENT) :
 		       &clshm_local_owner;
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
+	/* Another partition's memory is fabric memory: never huge. */
+	if (ops != &clshm_local_owner)
+		a->flags &= ~(CLSHM_GET_HUGETLB | CLSHM_GET_HUGE_MASK);
 	err = ops->get(u->part, &who, a->key, a->size, a->flags, &a->shmid,
 		       &created);
 	if (err)
@@ -175,8 +184,14 @@ static int ioc_stat(struct clshm_ucmd *u)
 	struct clshm_stat *a = u->arg;
 	struct clshm_who who;
 
-	if (a->pad)
+	if ((a->flags & ~CLSHM_STAT_FLAGS_ALL) ||
+	    a->flags == CLSHM_STAT_ANY)
 		return -EINVAL;
+	if (a->flags & CLSHM_STAT_INDEX) {
+		clshm_who_current(&who, u->part);
+		return clshm_seg_stat_index(u->part, &who, a->shmid,
+					    a->flags & CLSHM_STAT_ANY, &a->ds);
+	}
 	ops = shmid_owner(u->part, a->shmid);
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
@@ -217,6 +232,19 @@ static int ioc_rmid(struct clshm_ucmd *u)
 		return PTR_ERR(ops);
 	clshm_who_current(&who, u->part);
 	return ops->rmid(u->part, &who, a->shmid, a->flags);
+}
+
+/* SHM_LOCK and SHM_UNLOCK: segments of this partition only. */
+static int ioc_lock(struct clshm_ucmd *u)
+{
+	struct clshm_lock *a = u->arg;
+
+	if (a->flags & ~CLSHM_LOCK_FLAGS_ALL)
+		return -EINVAL;
+	if (shmid_owner(u->part, a->shmid) != &clshm_local_owner)
+		return -EINVAL;
+	return clshm_seg_lock(u->part, a->shmid,
+			      !(a->flags & CLSHM_LOCK_UNLOCK));
 }
 
 static int ioc_shmdt(struct clshm_ucmd *u)
@@ -620,6 +648,7 @@ static const struct clshm_ioctl_op clshm_ioctls[] = {
 	IOCTL_OP(CLSHM_IOC_WAIT, struct clshm_wait, SHM, 0, ioc_wait),
 	IOCTL_OP(CLSHM_IOC_WAKE, struct clshm_wake, SHM, 0, ioc_wake),
 	IOCTL_OP(CLSHM_IOC_SHMAT, struct clshm_shmat, SHM, 0, ioc_shmat),
+	IOCTL_OP(CLSHM_IOC_LOCK, struct clshm_lock, SHM, 0, ioc_lock),
 	IOCTL_OP(CLSHM_IOC_GETCFG, struct clshm_cfg, CTL, 0, ioc_getcfg),
 	IOCTL_OP(CLSHM_IOC_SETCFG, struct clshm_cfg, CTL, IOF_ADMIN,
 		 ioc_setcfg),

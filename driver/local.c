@@ -15,15 +15,23 @@
  * segment costs no more than creating a small one; attach maps every
  * resident page at once with vm_insert_pages().
  *
- * Huge pages (module parameter hugepages, off by default).  The shmem
+ * Huge pages (module parameter hugepages, on by default).  The shmem
  * files then live on a private tmpfs mount with huge=within_size (as i915
- * does for its objects), so every naturally
- * aligned 2 MiB of a segment that the segment's size covers is one
- * transparent huge folio: one allocation and one fault per 2 MiB on first
- * touch instead of 512 and 32.  The folios are still mapped with PTEs
- * (vm_insert_pages), which keeps every attach working exactly as with
- * small pages (partial munmap refusal, rmap, futexes).  Off, without THP,
- * or if the mount fails, segments use the kernel's internal shmem mount.
+ * does for its objects), so every naturally aligned 2 MiB of a segment
+ * that the segment's size covers is one transparent huge folio: one
+ * allocation and one fault per 2 MiB on first touch instead of 512 and
+ * 32.  Such a segment is seg->huge: its attaches are ordinary shared file
+ * mappings (no VM_MIXEDMAP), and a fault hands the kernel one page of a
+ * folio, which the page cache's own fault path maps with one PMD entry
+ * where the attach covers the aligned 2 MiB around it, and with PTEs
+ * where it does not (a split attach, the segment's tail).  The pages keep
+ * their refcount, rmap and mapping, so futexes and GUP work as on small
+ * pages.  Off, without THP, or if the mount fails, segments use the
+ * kernel's internal shmem mount, small pages and vm_insert_pages().
+ *
+ * SHM_HUGETLB asks for the same per segment: the mount exists whenever
+ * THP does, and a segment made with SHM_HUGETLB (CLSHM_SEG_HUGETLB, its
+ * size rounded up to 2 MiB by seg.c) lives on it whatever hugepages says.
  *
  * Locking: populate, map and release run under seg->pages_lock
  * (asserted), which protects struct clshm_local_seg's page chunks; init
@@ -48,14 +56,12 @@
 static struct vfsmount *local_mnt;	/* huge=within_size tmpfs, or NULL */
 
 /*
- * Off by default: every attach maps all resident pages at its first fault,
- * so with 2 MiB folios an attach-touch-detach cycle maps 512 PTEs instead
- * of 16 (10x slower churn, Documentation/benchmarks.md) until folios can
- * be mapped with one PMD.
+ * On by default: a 2 MiB folio costs one fault and one PMD entry to map,
+ * where 4 KiB pages cost 32 faults and 512 PTEs (Documentation/benchmarks.md).
  */
-static bool hugepages;
+static bool hugepages = true;
 module_param(hugepages, bool, 0444);
-MODULE_PARM_DESC(hugepages, "Back segments of 2 MiB or more with transparent huge folios (faster first touch, slower attach of resident memory)");
+MODULE_PARM_DESC(hugepages, "Back segments of 2 MiB or more with transparent huge folios mapped by PMD (default on)");
 
 /**
  * clshm_local_init - mount the private tmpfs for segment memory
@@ -70,8 +76,6 @@ void clshm_local_init(void)
 	struct file_system_type *type;
 	struct vfsmount *mnt;
 
-	if (!hugepages)
-		return;
 	type = get_fs_type("tmpfs");
 	if (!type)
 		return;
@@ -84,6 +88,12 @@ void clshm_local_init(void)
 	}
 	local_mnt = mnt;
 #endif
+}
+
+/* Can a segment have huge folios (SHM_HUGETLB)? */
+bool clshm_local_huge(void)
+{
+	return local_mnt;
 }
 
 void clshm_local_exit(void)
@@ -116,15 +126,15 @@ struct clshm_local_seg {
 
 static int local_seg_init(struct clshm_seg *seg)
 {
+	bool huge = local_mnt && (hugepages || (seg->state & CLSHM_SEG_HUGETLB));
 	struct clshm_local_seg *ls;
 	struct address_space *mapping;
 	char name[24];
 
 	ls = clshm_seg_priv(seg);
 	xa_init(&ls->chunks);
-
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
-	if (local_mnt)
+	if (huge)
 		ls->shmem = shmem_file_setup_with_mnt(local_mnt, name,
 					(loff_t)seg->npages << PAGE_SHIFT,
 					CLSHM_SHMEM_NORESERVE);
@@ -140,44 +150,75 @@ static int local_seg_init(struct clshm_seg *seg)
 
 	/* Attaches map the segment file; rmap must find them in here. */
 	seg->mapping = mapping;
-	/* With huge folios, a first touch makes the whole 2 MiB resident. */
-	if (local_mnt && seg->npages >= LOCAL_HUGE_PAGES)
+	/*
+	 * With huge folios, a first touch makes the whole 2 MiB resident and
+	 * the kernel maps it (clshm_seg_attach_vma(), the fault in seg.c).
+	 */
+	if (huge && seg->npages >= LOCAL_HUGE_PAGES) {
 		seg->fault_batch = LOCAL_HUGE_PAGES;
+		seg->huge = true;
+	}
 	seg->bdata = ls;
 	return 0;
 }
 
+/*
+ * The chunk of page pointers holding @index, made if missing.  A fault
+ * batch never crosses a chunk: both are aligned, and a batch is at most
+ * a chunk (LOCAL_HUGE_PAGES == LOCAL_CHUNK_PAGES on x86-64).
+ */
+static struct page **local_chunk(struct clshm_local_seg *ls, pgoff_t index)
+{
+	unsigned long c = index / LOCAL_CHUNK_PAGES;
+	struct page **chunk = xa_load(&ls->chunks, c);
+	int err;
+
+	if (chunk)
+		return chunk;
+	chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!chunk)
+		return ERR_PTR(-ENOMEM);
+	err = xa_err(xa_store(&ls->chunks, c, chunk, GFP_KERNEL_ACCOUNT));
+	if (err) {
+		kfree(chunk);
+		return ERR_PTR(err);
+	}
+	return chunk;
+}
+
+/*
+ * Pages are read from the shmem file one folio at a time: the page at the
+ * start of each missing run, then the rest of its folio inside the batch,
+ * a pin each, without looking the folio up again (a 2 MiB folio is one
+ * lookup, not 512).
+ */
 static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			      unsigned long nr)
 {
 	struct clshm_local_seg *ls = seg->bdata;
 	struct address_space *mapping = ls->shmem->f_mapping;
+	pgoff_t base = first - first % LOCAL_CHUNK_PAGES, i, j, end;
 	unsigned long made = 0;
-	pgoff_t i;
+	struct page **chunk;
 	int err = 0;
 
 	lockdep_assert_held(&seg->pages_lock);
-	for (i = first; i < first + nr; i++) {
-		unsigned long c = i / LOCAL_CHUNK_PAGES;
-		struct page **chunk = xa_load(&ls->chunks, c);
-		struct page **slot;
+	if (WARN_ON_ONCE((first + nr - 1) / LOCAL_CHUNK_PAGES !=
+			 first / LOCAL_CHUNK_PAGES))
+		return -EINVAL;
+	chunk = local_chunk(ls, first);
+	if (IS_ERR(chunk))
+		return PTR_ERR(chunk);
+	/* A batch fills in order, so its last page there means all are. */
+	if (chunk[first + nr - 1 - base])
+		return 0;
+	for (i = first; i < first + nr; i = end) {
+		struct folio *folio;
 		struct page *page;
+		unsigned long pins = 0;
 
-		if (!chunk) {
-			chunk = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
-			if (!chunk) {
-				err = -ENOMEM;
-				break;
-			}
-			err = xa_err(xa_store(&ls->chunks, c, chunk,
-					      GFP_KERNEL_ACCOUNT));
-			if (err) {
-				kfree(chunk);
-				break;
-			}
-		}
-		slot = &chunk[i % LOCAL_CHUNK_PAGES];
-		if (*slot)
+		end = i + 1;
+		if (chunk[i - base])
 			continue;
 		page = shmem_read_mapping_page_gfp(mapping, i,
 						   mapping_gfp_mask(mapping));
@@ -185,10 +226,20 @@ static int local_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			err = PTR_ERR(page);
 			break;
 		}
+		folio = page_folio(page);
 		/* Nothing writes it back; keep it from looking clean. */
-		set_page_dirty(page);
-		*slot = page;	/* the reference we got is the pin */
-		made++;
+		folio_mark_dirty(folio);
+		chunk[i - base] = page;	/* the reference we got is the pin */
+		end = min_t(pgoff_t, folio->index + folio_nr_pages(folio),
+			    first + nr);
+		for (j = i + 1; j < end; j++) {
+			if (chunk[j - base])
+				continue;
+			chunk[j - base] = folio_page(folio, j - folio->index);
+			pins++;
+		}
+		folio_ref_add(folio, pins);
+		made += 1 + pins;
 	}
 	WRITE_ONCE(seg->nr_resident, seg->nr_resident + made);
 	clshm_count(seg->part, CLSHM_C_PAGES_ALLOC, made);
@@ -226,7 +277,7 @@ static int map_chunk(struct vm_area_struct *vma, struct page **chunk,
 		 */
 		if (folio_test_large(folio))
 			folio_lock(folio);
-		err = vm_insert_pages(vma, vma->vm_start + (i << PAGE_SHIFT),
+		err = vm_insert_pages(vma, clshm_vma_addr(vma, i),
 				      &chunk[i - base], &left);
 		if (folio_test_large(folio))
 			folio_unlock(folio);
@@ -266,20 +317,38 @@ static int local_seg_map(struct clshm_seg *seg, struct vm_area_struct *vma,
 	return 0;
 }
 
+static struct page *local_seg_page(struct clshm_seg *seg, pgoff_t index)
+{
+	struct clshm_local_seg *ls = seg->bdata;
+	struct page **chunk;
+
+	lockdep_assert_held(&seg->pages_lock);
+	chunk = xa_load(&ls->chunks, index / LOCAL_CHUNK_PAGES);
+	return chunk ? chunk[index % LOCAL_CHUNK_PAGES] : NULL;
+}
+
 static void local_seg_release(struct clshm_seg *seg)
 {
 	struct clshm_local_seg *ls = seg->bdata;
-	unsigned long c, freed = 0;
+	unsigned long c, freed = 0, n;
 	struct page **chunk;
 	pgoff_t i;
 
 	lockdep_assert_held(&seg->pages_lock);
 	xa_for_each(&ls->chunks, c, chunk) {
-		for (i = 0; i < LOCAL_CHUNK_PAGES; i++) {
-			if (chunk[i]) {
-				put_page(chunk[i]);
-				freed++;
-			}
+		for (i = 0; i < LOCAL_CHUNK_PAGES; i += n) {
+			struct folio *folio;
+
+			n = 1;
+			if (!chunk[i])
+				continue;
+			/* The pins of a run in one folio go at once. */
+			folio = page_folio(chunk[i]);
+			while (i + n < LOCAL_CHUNK_PAGES && chunk[i + n] &&
+			       page_folio(chunk[i + n]) == folio)
+				n++;
+			folio_put_refs(folio, n);
+			freed += n;
 		}
 		xa_erase(&ls->chunks, c);
 		kfree(chunk);
@@ -308,6 +377,7 @@ const struct clshm_backend_ops clshm_local_backend = {
 	.seg_init = local_seg_init,
 	.seg_populate = local_seg_populate,
 	.seg_map = local_seg_map,
+	.seg_page = local_seg_page,
 	.seg_release = local_seg_release,
 	.seg_free = local_seg_free,
 };

@@ -87,6 +87,25 @@ static long clshm_shm_ioctl(struct file *file, unsigned int cmd,
 	return clshm_ioctl(file, CLSHM_DEV_SHM, cmd, arg);
 }
 
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * Attaches of 2 MiB or more start on a 2 MiB boundary, so that a segment's
+ * huge folios can each be mapped with one PMD entry (local.c).  The mmap
+ * offset names a segment, not a place in it (an attach maps it from its
+ * start), so it plays no part in the alignment.
+ */
+static unsigned long clshm_get_unmapped_area(struct file *file,
+					     unsigned long addr,
+					     unsigned long len,
+					     unsigned long pgoff,
+					     unsigned long flags)
+{
+	return thp_get_unmapped_area(file, addr, len, 0, flags);
+}
+#else
+#define clshm_get_unmapped_area	NULL
+#endif
+
 static const struct file_operations clshm_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = clshm_open,
@@ -103,6 +122,7 @@ static const struct file_operations clshm_shm_fops = {
 	.unlocked_ioctl = clshm_shm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = clshm_attach,
+	.get_unmapped_area = clshm_get_unmapped_area,
 };
 
 /* Partition nodes only name a partition (for xp_ftok). */

@@ -18,10 +18,14 @@
  * (shutdown --force), which first zaps every user mapping so later
  * accesses get SIGBUS.
  *
- * Attach counting.  nattch counts VMAs: mmap and vm_ops->open (fork,
- * mremap move) add one, vm_ops->close (munmap, exit, kill) takes one.
- * An attach cannot be split (may_split) or grown (VM_DONTEXPAND), so one
- * VMA is always one whole attach.
+ * Attach counting.  nattch counts VMAs, as System V's shm_nattch does:
+ * mmap and vm_ops->open (fork, mremap move, and the split of an attach
+ * by a partial munmap, mprotect or madvise) add one, vm_ops->close
+ * (munmap, exit, kill) takes one.  So an attach whose middle page was
+ * made read-only counts three, as on Linux.  An attach cannot be grown
+ * (VM_DONTEXPAND).  A VMA maps the segment's pages from vm_pgoff on, so
+ * the pieces of a split attach, and a remap_file_pages() of one (the
+ * mapping file's ->mmap), fault and map only their own range.
  *
  * Mapping.  ->mmap inserts no PTE: the VMA is linked into the segment's
  * rmap only after ->mmap returns, and a PTE inserted before then could
@@ -54,8 +58,10 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pagemap.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -96,9 +102,16 @@ static int clshm_seg_file_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* The mapping file of a segment: only ever reached through VMAs. */
+static int clshm_seg_file_mmap(struct file *file, struct vm_area_struct *vma);
+
+/*
+ * The mapping file of a segment: only ever reached through VMAs.  Its
+ * ->mmap serves remap_file_pages(), which the kernel emulates with an
+ * mmap of the VMA's file at the new offset.
+ */
 static const struct file_operations clshm_seg_fops = {
 	.owner = THIS_MODULE,
+	.mmap = clshm_seg_file_mmap,
 	.release = clshm_seg_file_release,
 	.llseek = noop_llseek,
 };
@@ -269,6 +282,22 @@ struct clshm_seg *clshm_seg_alloc(struct clshm_part *part, u32 shmid,
 	return seg;
 }
 
+/*
+ * SHM_HUGETLB: may @who have a segment of huge pages here?  As shmget(2):
+ * CAP_IPC_LOCK or EPERM; memory that cannot be huge (fabric memory, a
+ * kernel without transparent huge pages) is ENOMEM, as an empty huge
+ * page pool is for System V.
+ */
+static int seg_huge_ok(struct clshm_part *part, const struct clshm_who *who)
+{
+	lockdep_assert_held(&part->lock);
+	if (!who->local || !capable(CAP_IPC_LOCK))
+		return -EPERM;
+	if (part->backend != &clshm_local_backend || !clshm_local_huge())
+		return -ENOMEM;
+	return 0;
+}
+
 static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 		      u32 key, u64 size, u32 mode, u32 *shmid)
 {
@@ -281,12 +310,20 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	if (!size)
 		return -EINVAL;
 	npages = (size >> PAGE_SHIFT) + !!(size & ~PAGE_MASK);
+	/* Huge: whole huge pages back it, and are charged, as on Linux. */
+	if (mode & CLSHM_GET_HUGETLB)
+		npages = round_up(npages, PMD_SIZE >> PAGE_SHIFT);
 	if (npages > part->maxpgs)
 		return -EINVAL;
 	if (part->nsegs >= part->maxsegs)
 		return -ENOSPC;
 	if (part->pages_reserved + npages > part->maxpgs)
 		return -ENOMEM;
+	if (mode & CLSHM_GET_HUGETLB) {
+		err = seg_huge_ok(part, who);
+		if (err)
+			return err;
+	}
 
 	/*
 	 * Reserve a serial (a NULL entry) first: the mapping file's name
@@ -311,6 +348,10 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	seg->key = key;
 	seg->mode = mode & 0777;
 	seg->ctime = ktime_get_real_seconds();
+	if (mode & CLSHM_GET_HUGETLB) {
+		seg->state |= CLSHM_SEG_HUGETLB;	/* seg_init reads it */
+		seg->npages = npages;
+	}
 	err = seg->backend->seg_init(seg);
 	if (err)
 		goto err_put_seg;
@@ -346,6 +387,21 @@ err_erase_serial:
 }
 
 /*
+ * The highest serial in use went: find the next one down, as Linux's
+ * ipc_rmid() does for IPC_INFO's highest index (part->lock held).
+ */
+static void segs_max_serial_update(struct clshm_part *part)
+{
+	struct clshm_seg *seg;
+	unsigned long idx;
+
+	lockdep_assert_held(&part->lock);
+	part->max_serial = 0;
+	xa_for_each(&part->segs, idx, seg)
+		part->max_serial = idx;
+}
+
+/*
  * Take the segment out of the tables and give its memory back.  @dflags
  * (CLSHM_DESTROY_*) and @who say why, for the daemon: a removal that
  * destroys at once is announced by this one message.
@@ -365,6 +421,8 @@ static void seg_destroy(struct clshm_seg *seg, u32 dflags,
 	seg->in_table = false;
 	seg->state |= CLSHM_SEG_DEST;
 	part->nsegs--;
+	if (CLSHM_ID_SERIAL(seg->shmid) == part->max_serial)
+		segs_max_serial_update(part);
 	part->pages_reserved -= seg->npages;
 
 	mutex_lock(&seg->pages_lock);
@@ -473,20 +531,27 @@ u32 clshm_segs_attached(struct clshm_part *part)
  * Attach: mmap and the VMA operations
  */
 
+/* One more VMA of @seg (part->lock held): fork, mremap, split, remap. */
+static void seg_vma_added(struct clshm_seg *seg)
+{
+	lockdep_assert_held(&seg->part->lock);
+	seg->nattch++;
+	seg->atime = ktime_get_real_seconds();
+	seg->lpid = task_tgid_vnr(current);
+	if (seg->owner->attached)
+		seg->owner->attached(seg);
+	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
+	clshm_count(seg->part, CLSHM_C_ATTACH_TOTAL, 1);
+}
+
 static void clshm_vm_open(struct vm_area_struct *vma)
 {
 	struct clshm_seg *seg = vma_seg(vma);
 	struct clshm_part *part = seg->part;
 
 	mutex_lock(&part->lock);
-	seg->nattch++;
-	seg->atime = ktime_get_real_seconds();
-	seg->lpid = task_tgid_vnr(current);
-	if (seg->owner->attached)
-		seg->owner->attached(seg);
+	seg_vma_added(seg);
 	mutex_unlock(&part->lock);
-	clshm_count(part, CLSHM_C_ATTACHES_LIVE, 1);
-	clshm_count(part, CLSHM_C_ATTACH_TOTAL, 1);
 }
 
 static void clshm_vm_close(struct vm_area_struct *vma)
@@ -510,10 +575,33 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 	clshm_count(part, CLSHM_C_DETACH_TOTAL, 1);
 }
 
-/* One VMA is one attach: refuse partial munmap and mprotect. */
-static int clshm_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+/*
+ * A fault in a segment of huge folios (seg->huge): the batch is the 2 MiB
+ * folio around the page.  The page goes back to the kernel locked, with a
+ * reference, and the page cache's fault path maps it: the whole folio
+ * with one PMD entry where the attach covers its aligned 2 MiB
+ * (finish_fault(), do_set_pmd()), PTEs otherwise.  The folio lock, taken
+ * while pages_lock still vouches that the segment is alive, orders this
+ * against the release of its memory: shmem_truncate_range() waits for it
+ * and then unmaps what this fault mapped.
+ */
+static vm_fault_t seg_fault_huge(struct vm_fault *vmf, struct clshm_seg *seg,
+				 pgoff_t first, unsigned long nr)
 {
-	return -EINVAL;
+	struct page *page;
+	int err;
+
+	lockdep_assert_held(&seg->pages_lock);
+	err = seg->backend->seg_populate(seg, first, nr);
+	if (err)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	page = seg->backend->seg_page(seg, vmf->pgoff);
+	if (WARN_ON_ONCE(!page))
+		return VM_FAULT_SIGBUS;
+	folio_get(page_folio(page));
+	folio_lock(page_folio(page));
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
 }
 
 /*
@@ -521,6 +609,7 @@ static int clshm_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
  * every resident page (a second process reading a filled segment takes one
  * fault in all); any fault makes the 64 KiB batch around it resident and
  * maps it, so first touches cost one fault per batch, not one per page.
+ * Segments of huge folios take seg_fault_huge() instead.
  */
 static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 {
@@ -530,27 +619,37 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 	bool fresh = (unsigned long)READ_ONCE(vma->vm_private_data) &
 		     CLSHM_VMA_FRESH;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
+	pgoff_t first, mfirst, mend;
 	unsigned long nr;
-	pgoff_t first;
 	int err;
 
 	if (vmf->pgoff >= seg->npages)
 		return VM_FAULT_SIGBUS;
 	first = round_down(vmf->pgoff, seg->fault_batch);
 	nr = min_t(unsigned long, seg->fault_batch, seg->npages - first);
+	/* What of the batch this VMA (maybe a piece of an attach) maps. */
+	mfirst = max_t(pgoff_t, first, vma->vm_pgoff);
+	mend = min_t(pgoff_t, first + nr, vma->vm_pgoff + vma_pages(vma));
 
 	mutex_lock(&seg->pages_lock);
 	if (seg->dead) {
 		ret = VM_FAULT_SIGBUS;
 		goto out_unlock;
 	}
+	if (seg->huge) {
+		ret = seg_fault_huge(vmf, seg, first, nr);
+		if (ret & VM_FAULT_ERROR)
+			clshm_count(part, CLSHM_C_ERRORS, 1);
+		goto out_unlock;
+	}
 	err = seg->backend->seg_populate(seg, first, nr);
 	if (!err && fresh) {
-		err = seg->backend->seg_map(seg, vma, 0, seg->npages);
+		err = seg->backend->seg_map(seg, vma, vma->vm_pgoff,
+					    vma_pages(vma));
 		/* Racing faults of other threads may do this twice: harmless. */
 		WRITE_ONCE(vma->vm_private_data, seg);
 	} else if (!err) {
-		err = seg->backend->seg_map(seg, vma, first, nr);
+		err = seg->backend->seg_map(seg, vma, mfirst, mend - mfirst);
 	}
 	if (err) {
 		clshm_count(part, CLSHM_C_ERRORS, 1);
@@ -565,7 +664,6 @@ out_unlock:
 static const struct vm_operations_struct clshm_vm_ops = {
 	.open = clshm_vm_open,
 	.close = clshm_vm_close,
-	.may_split = clshm_vm_may_split,
 	.fault = clshm_vm_fault,
 };
 
@@ -589,9 +687,16 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	/* Commit: nothing below fails. */
 	if (!(vma->vm_flags & VM_WRITE))
 		clshm_vm_flags_clear(vma, VM_MAYWRITE);
-	clshm_vm_flags_set(vma, VM_DONTEXPAND | seg->backend->vm_flags);
+	/*
+	 * Huge folios are mapped by the page cache's fault path, which needs
+	 * an ordinary shared file mapping: VM_MIXEDMAP would make the kernel
+	 * treat their PMDs as special and never drop their references.
+	 */
+	clshm_vm_flags_set(vma, VM_DONTEXPAND |
+			   (seg->huge ? 0 : seg->backend->vm_flags));
 	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = (void *)((unsigned long)seg | CLSHM_VMA_FRESH);
+	vma->vm_private_data = (void *)((unsigned long)seg |
+					(seg->huge ? 0 : CLSHM_VMA_FRESH));
 	vma_set_file(vma, seg->file);
 	vma->vm_pgoff = 0;
 	seg->nattch++;
@@ -600,6 +705,43 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(seg->part, CLSHM_C_ATTACH_TOTAL, 1);
 	return 0;
+}
+
+/*
+ * remap_file_pages(): the kernel unmaps the range and mmaps the VMA's file
+ * (seg->file) there at the new offset.  The new VMA is one more attach
+ * of the same segment, as System V's shm_mmap() counts it.  Its
+ * protection comes from the VMA it replaces; a read-only one stays
+ * read-only for good, as a SHM_RDONLY attach is.
+ */
+static int clshm_seg_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct clshm_seg *seg = file->private_data;
+	struct clshm_part *part = seg->part;
+	int err = 0;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&part->lock);
+	if (vma->vm_pgoff >= seg->npages ||
+	    vma_pages(vma) > seg->npages - vma->vm_pgoff)
+		err = -EINVAL;
+	else if (seg->state & CLSHM_SEG_DEAD)
+		err = -EIDRM;
+	if (err)
+		goto out_unlock;
+	if (!(vma->vm_flags & VM_WRITE))
+		clshm_vm_flags_clear(vma, VM_MAYWRITE);
+	/* As clshm_seg_attach_vma() sets them up. */
+	clshm_vm_flags_set(vma, VM_DONTEXPAND |
+			   (seg->huge ? 0 : seg->backend->vm_flags));
+	vma->vm_ops = &clshm_vm_ops;
+	vma->vm_private_data = (void *)((unsigned long)seg |
+					(seg->huge ? 0 : CLSHM_VMA_FRESH));
+	seg_vma_added(seg);
+out_unlock:
+	mutex_unlock(&part->lock);
+	return err;
 }
 
 /* ---------------------------------------------------------------------
@@ -714,6 +856,103 @@ int clshm_seg_stat(struct clshm_part *part, const struct clshm_who *who,
 		return -EACCES;
 	seg_fill_ds(seg, ds);
 	return 0;
+}
+
+/**
+ * clshm_seg_stat_index - SHM_STAT and SHM_STAT_ANY: by table index
+ * @part: the local partition
+ * @who: the requester
+ * @idx: the index (a shmid serial of this partition)
+ * @any: SHM_STAT_ANY: no read permission needed
+ * @ds: out: the segment's description (ds->shmid is its shmid)
+ *
+ * Return: 0, -EINVAL (nothing at @idx), -EACCES, -ENODEV (shut down).
+ */
+int clshm_seg_stat_index(struct clshm_part *part, const struct clshm_who *who,
+			 u32 idx, bool any, struct clshm_ds *ds)
+{
+	struct clshm_seg *seg = NULL;
+	int err = 0;
+
+	mutex_lock(&part->lock);
+	if (part->state != CLSHM_STATE_UP)
+		err = -ENODEV;
+	else if (idx && idx <= CLSHM_ID_SERIAL_MASK)
+		seg = xa_load(&part->segs, idx);
+	if (!err && !seg)
+		err = -EINVAL;
+	else if (!err && !any && !clshm_seg_perm_ok(seg, who, 0444))
+		err = -EACCES;
+	if (!err)
+		seg_fill_ds(seg, ds);
+	mutex_unlock(&part->lock);
+	return err;
+}
+
+/* Pages of this partition's segments locked (SHM_LOCK) by @uid. */
+static unsigned long segs_locked_by(struct clshm_part *part, kuid_t uid)
+{
+	struct clshm_seg *seg;
+	unsigned long idx, n = 0;
+
+	lockdep_assert_held(&part->lock);
+	xa_for_each(&part->segs, idx, seg)
+		if ((seg->state & CLSHM_SEG_LOCKED) &&
+		    uid_eq(seg->mlock_uid, uid))
+			n += seg->npages;
+	return n;
+}
+
+/**
+ * clshm_seg_lock - SHM_LOCK and SHM_UNLOCK of an owned segment
+ * @part: the local partition
+ * @shmid: the segment
+ * @lock: SHM_LOCK (true) or SHM_UNLOCK
+ *
+ * The memory is pinned anyway; this keeps the flag and the accounting of
+ * shmctl(2): without CAP_IPC_LOCK only the owner or creator (EPERM), and
+ * SHM_LOCK only with a nonzero RLIMIT_MEMLOCK (EPERM) that the pages the
+ * caller's uid locked here fit in (ENOMEM).
+ *
+ * Return: 0 or a negative errno.
+ */
+int clshm_seg_lock(struct clshm_part *part, u32 shmid, bool lock)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK);
+	bool cap = capable(CAP_IPC_LOCK);
+	kuid_t euid = current_euid();
+	struct clshm_seg *seg;
+	int err;
+
+	mutex_lock(&part->lock);
+	err = seg_lookup(part, shmid, &seg);
+	if (err)
+		goto out_unlock;
+	if (!cap && ((!uid_eq(euid, seg->uid) && !uid_eq(euid, seg->cuid)) ||
+		     (lock && !limit))) {
+		err = -EPERM;
+		goto out_unlock;
+	}
+	/* As for System V's hugetlb segments: nothing to lock, no flag. */
+	if (seg->state & CLSHM_SEG_HUGETLB)
+		goto out_unlock;
+	if (!lock) {
+		seg->state &= ~CLSHM_SEG_LOCKED;
+		goto out_unlock;
+	}
+	if (seg->state & CLSHM_SEG_LOCKED)
+		goto out_unlock;
+	if (!cap && limit != RLIM_INFINITY &&
+	    segs_locked_by(part, current_uid()) + seg->npages >
+	    limit >> PAGE_SHIFT) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	seg->state |= CLSHM_SEG_LOCKED;
+	seg->mlock_uid = current_uid();
+out_unlock:
+	mutex_unlock(&part->lock);
+	return err;
 }
 
 /* An owned segment @who may change or remove (IPC_SET, IPC_RMID). */
@@ -922,6 +1161,10 @@ static int local_attach(struct clshm_part *part, const struct clshm_who *who,
 	mutex_lock(&part->lock);
 	err = seg_attachable(part, who, vma->vm_pgoff, want,
 			     vma->vm_end - vma->vm_start, &seg);
+	/* As for System V's hugetlb segments: on a huge page boundary. */
+	if (!err && (seg->state & CLSHM_SEG_HUGETLB) &&
+	    !IS_ALIGNED(vma->vm_start, PMD_SIZE))
+		err = -EINVAL;
 	if (!err)
 		err = clshm_seg_attach_vma(seg, vma);
 	mutex_unlock(&part->lock);
@@ -980,34 +1223,85 @@ const struct clshm_owner_ops clshm_local_owner = {
  * Finding an attach from an address (detach, wait and wake)
  */
 
+/*
+ * The next piece of the attach made at @addr, from @from on: a VMA of
+ * @seg (any segment if NULL) that maps the page its distance from @addr
+ * names, as shmdt(2) recognises them.  Its range goes to @start and @end,
+ * and the segment to @segp with a reference on its mapping file.
+ */
+static int seg_next_piece(struct mm_struct *mm, unsigned long addr,
+			  unsigned long from, unsigned long limit,
+			  struct clshm_seg **segp, unsigned long *start,
+			  unsigned long *end)
+{
+	struct vm_area_struct *vma;
+	struct clshm_seg *seg;
+	VMA_ITERATOR(vmi, mm, from);
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for_each_vma_range(vmi, vma, limit) {
+		seg = vma_seg(vma);
+		if (!seg || (*segp && seg != *segp) ||
+		    vma->vm_start - addr != vma->vm_pgoff << PAGE_SHIFT)
+			continue;
+		if (!*segp) {
+			get_file(seg->file);
+			*segp = seg;
+		}
+		*start = vma->vm_start;
+		*end = vma->vm_end;
+		mmap_read_unlock(mm);
+		return 0;
+	}
+	mmap_read_unlock(mm);
+	return -ENOENT;
+}
+
 /**
- * clshm_seg_detach - shmdt(2): unmap the attach that starts at @addr
+ * clshm_seg_detach - shmdt(2): unmap the attach made at @addr
  * @addr: page aligned, below TASK_SIZE
  *
- * Return: 0, -EINVAL if no attach starts there, -EINTR.
+ * As System V: every VMA of the segment within the segment's size from
+ * @addr that maps the page of the segment its distance from @addr names
+ * is unmapped (all the pieces of an attach that was split, even if its
+ * first page was unmapped), and nothing else.
+ *
+ * Return: 0, -EINVAL if no such piece exists, -EINTR.
  */
 int clshm_seg_detach(unsigned long addr)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long len;
+	unsigned long from = addr, limit = TASK_SIZE, start, end;
+	struct clshm_seg *seg = NULL;
+	int err, found = 0;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, addr);
-	if (!vma || vma->vm_start != addr || vma->vm_ops != &clshm_vm_ops) {
-		mmap_read_unlock(mm);
-		return -EINVAL;
+	for (;;) {
+		err = seg_next_piece(mm, addr, from, limit, &seg, &start,
+				     &end);
+		if (err)
+			break;
+		if (!found)
+			limit = min_t(unsigned long, TASK_SIZE,
+				      addr + (seg->npages << PAGE_SHIFT));
+		found = 1;
+		/*
+		 * vm_munmap() takes mmap_lock for writing itself, and no
+		 * kernel clshm builds for exports a munmap that runs under
+		 * it.  Only the caller's own threads could change this range
+		 * in between, as with any munmap(2) racing an mmap(2).
+		 */
+		err = vm_munmap(start, end - start);
+		/* A whole attach (the common case) needs no second look. */
+		if (err || end >= limit)
+			break;
+		from = end;
 	}
-	len = vma->vm_end - vma->vm_start;
-	mmap_read_unlock(mm);
-	/*
-	 * vm_munmap() takes mmap_lock for writing itself, and no kernel
-	 * clshm builds for exports a munmap that runs under it.  Only the
-	 * caller's own threads could change this range in between, as with
-	 * any munmap(2) racing an mmap(2) in one process.
-	 */
-	return vm_munmap(addr, len);
+	if (seg)
+		fput(seg->file);
+	if (err == -ENOENT)
+		err = found ? 0 : -EINVAL;
+	return err;
 }
 
 /**

@@ -25,10 +25,13 @@
 _Static_assert(IPC_CREAT == CLSHM_GET_CREAT, "IPC_CREAT != CLSHM_GET_CREAT");
 _Static_assert(IPC_EXCL == CLSHM_GET_EXCL, "IPC_EXCL != CLSHM_GET_EXCL");
 
-/* The only shmflg bits xp_shmget() accepts. */
-#define XP_SHMGET_FLAGS		(IPC_CREAT | IPC_EXCL | 0777)
-/* The only shmflg bits xp_shmat() accepts. */
-#define XP_SHMAT_FLAGS		(SHM_RDONLY | SHM_RND)
+_Static_assert(SHM_HUGETLB == CLSHM_GET_HUGETLB, "SHM_HUGETLB != CLSHM_GET_HUGETLB");
+
+/* The only shmflg bits xp_shmget() accepts (SHM_HUGE_* since 1.1). */
+#define XP_SHMGET_FLAGS		(IPC_CREAT | IPC_EXCL | 0777 | SHM_HUGETLB | \
+				 CLSHM_GET_HUGE_MASK)
+/* The only shmflg bits xp_shmat() accepts (SHM_EXEC since 1.1). */
+#define XP_SHMAT_FLAGS		(SHM_RDONLY | SHM_RND | SHM_EXEC)
 
 XP_API int xp_shmget(key_t key, size_t size, int shmflg)
 {
@@ -41,6 +44,9 @@ XP_API int xp_shmget(key_t key, size_t size, int shmflg)
 
 	if (shmflg & ~XP_SHMGET_FLAGS)
 		return xp_fail(EINVAL);
+	/* Linux reads the huge page size only with SHM_HUGETLB. */
+	if (!(shmflg & SHM_HUGETLB))
+		get.flags &= ~CLSHM_GET_HUGE_MASK;
 
 	err = xp_dev_ioctl(CLSHM_IOC_SHMGET, &get);
 	if (err)
@@ -48,9 +54,9 @@ XP_API int xp_shmget(key_t key, size_t size, int shmflg)
 	return (int)get.shmid;
 }
 
-static int xp_stat(int shmid, struct clshm_ds *ds)
+static int xp_stat(int shmid, __u32 flags, struct clshm_ds *ds)
 {
-	struct clshm_stat st = { .shmid = (__u32)shmid };
+	struct clshm_stat st = { .shmid = (__u32)shmid, .flags = flags };
 	int err;
 
 	err = xp_dev_ioctl(CLSHM_IOC_STAT, &st);
@@ -69,7 +75,8 @@ static int xp_attach(int shmid, uintptr_t addr, int shmflg, void **out)
 	struct clshm_shmat at = {
 		.addr = (__u64)addr,
 		.shmid = (__u32)shmid,
-		.flags = (shmflg & SHM_RDONLY) ? CLSHM_SHMAT_RDONLY : 0,
+		.flags = ((shmflg & SHM_RDONLY) ? CLSHM_SHMAT_RDONLY : 0) |
+			 ((shmflg & SHM_EXEC) ? CLSHM_SHMAT_EXEC : 0),
 	};
 	int err;
 
@@ -139,6 +146,8 @@ static void xp_fill_shmid_ds(struct shmid_ds *buf, const struct clshm_ds *ds)
 	/* Removed (or torn down): Linux shows SHM_DEST in the mode. */
 	if (ds->state & (CLSHM_SEG_DEST | CLSHM_SEG_DEAD))
 		buf->shm_perm.mode |= SHM_DEST;
+	if (ds->state & CLSHM_SEG_LOCKED)
+		buf->shm_perm.mode |= SHM_LOCKED;
 	buf->shm_segsz = (size_t)ds->size;
 	buf->shm_atime = (time_t)ds->atime;
 	buf->shm_dtime = (time_t)ds->dtime;
@@ -191,6 +200,8 @@ XP_API int xp_shmctl(int shmid, int cmd, ...)
 	case IPC_SET:
 	case IPC_INFO:
 	case SHM_INFO:
+	case SHM_STAT:
+	case SHM_STAT_ANY:
 		/* Only these take the third argument: never read it otherwise. */
 		va_start(ap, cmd);
 		buf = va_arg(ap, struct shmid_ds *);
@@ -200,6 +211,8 @@ XP_API int xp_shmctl(int shmid, int cmd, ...)
 		break;
 	case IPC_RMID:
 	case IPC_AUTORMID:
+	case SHM_LOCK:
+	case SHM_UNLOCK:
 		break;
 	default:
 		return xp_fail(EINVAL);
@@ -207,11 +220,35 @@ XP_API int xp_shmctl(int shmid, int cmd, ...)
 
 	switch (cmd) {
 	case IPC_STAT:
-		err = xp_stat(shmid, &ds);
+		err = xp_stat(shmid, 0, &ds);
 		if (err)
 			return xp_fail(-err);
 		xp_fill_shmid_ds(buf, &ds);
 		return 0;
+
+	case SHM_STAT:
+	case SHM_STAT_ANY:
+		/* shmid is a table index; the answer is the segment's shmid. */
+		err = xp_stat(shmid, CLSHM_STAT_INDEX |
+			      (cmd == SHM_STAT_ANY ? CLSHM_STAT_ANY : 0), &ds);
+		if (err)
+			return xp_fail(-err);
+		xp_fill_shmid_ds(buf, &ds);
+		return (int)ds.shmid;
+
+	case SHM_LOCK:
+	case SHM_UNLOCK: {
+		struct clshm_lock lk = {
+			.shmid = (__u32)shmid,
+			.flags = cmd == SHM_UNLOCK ? CLSHM_LOCK_UNLOCK : 0,
+		};
+
+		err = xp_dev_ioctl(CLSHM_IOC_LOCK, &lk);
+		/* A driver older than ABI 2.1 does not know the command. */
+		if (err == -ENOTTY)
+			err = -EINVAL;
+		break;
+	}
 
 	case IPC_SET: {
 		struct clshm_set set = {
@@ -253,5 +290,5 @@ int xp_shm_exists(int shmid)
 {
 	struct clshm_ds ds;
 
-	return xp_stat(shmid, &ds);
+	return xp_stat(shmid, 0, &ds);
 }

@@ -21,6 +21,7 @@ pkgs=(
 	busybox-static cpio gzip kmod		# guest initramfs
 	coreutils util-linux			# timeout, flock, unshare
 	universal-ctags				# scripts/calls-down (make layers)
+	sparse					# vm/build-module checks the driver
 	debootstrap				# the Debian 13 chroot (6.12, newest)
 )
 

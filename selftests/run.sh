@@ -11,11 +11,12 @@
 #   run.sh --part SCENARIO [plain|doorbell]
 #                             in each guest of a multi-guest suite: this
 #                             guest's part of SCENARIO (basic, basic4,
-#                             death, hostile, daemon)
+#                             death, hostile, daemon, sysv)
 #   run.sh --host             the host-only tests: libxp/xp_test (device
-#                             cases skip), host/peers_test and "make
-#                             layers", from the build tree (make -C
-#                             selftests host)
+#                             cases skip), host/peers_test,
+#                             sysv/sysv-policy.sh (libxp-sysv's key
+#                             policy) and "make layers", from the build
+#                             tree (make -C selftests host)
 #   run.sh --vm [--logs DIR] [--kernels "stock newest"] [SUITE...]
 #                             boot guests with vm/run and run the suites
 #                             of the file "suites" (default: every suite
@@ -56,7 +57,7 @@ if [ -e "$here/../lib/libxp.so.1" ]; then
 fi
 
 # The single-partition list, in order (unload.sh last).
-SINGLE="abi abi_ext api_errno perms lifecycle limits daemon daemon.sh signals xp_test unload.sh"
+SINGLE="abi abi_ext api_errno perms lifecycle limits daemon daemon.sh signals xp_test sysv-conform.sh unload.sh"
 # Tests whose leak check means nothing: daemon-fabric.sh restarts the
 # daemon and ends with partition 1 refused by partition 0.
 NOLEAK="daemon-fabric.sh"
@@ -69,7 +70,7 @@ usage() {
 
 # find_test NAME: the path of test NAME, or nothing.
 find_test() {
-	for d in "$here" "$here/guest" "$here/fabric" "$here/libxp" "$here/host"; do
+	for d in "$here" "$here/guest" "$here/fabric" "$here/libxp" "$here/host" "$here/sysv"; do
 		if [ -f "$d/$1" ] && [ -x "$d/$1" ]; then
 			echo "$d/$1"
 			return 0
@@ -192,6 +193,11 @@ run_tests() {
 #             fabric-hostile
 #   daemon    2 guests: daemon-fabric.sh in both (clshmd and clshmctl
 #             across partitions)
+#   sysv      2 guests: sysv-pair.sh in both (unmodified perl, ipcmk and
+#             ipcrm through libxp-sysv.so.1 across partitions), then
+#             sysv-conform.sh (on fabric memory); guest 1 then runs
+#             sysv-remote.sh (every segment owned by partition 0), and
+#             sysv-pair-end.sh keeps partition 0 up until it is done
 #   sources   1 guest, vm/run --fabric-kind nvdimm --no-start:
 #             fabric-sources.sh (binding fabric=pmemN and fabric=phys)
 part() {
@@ -242,11 +248,18 @@ part() {
 		run_tests fabric_robust ;;
 	daemon)
 		run_tests daemon-fabric.sh ;;
+	sysv)
+		if [ "$g" = 0 ]; then
+			run_tests sysv-pair.sh sysv-conform.sh sysv-pair-end.sh
+		else
+			run_tests sysv-pair.sh sysv-conform.sh sysv-remote.sh \
+				sysv-pair-end.sh
+		fi ;;
 	sources)
 		# It unloads and loads the module: no counters to compare.
 		exec "$(find_test fabric-sources.sh)" ;;
 	*)
-		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sources)" >&2
+		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sysv, sources)" >&2
 		exit 2 ;;
 	esac
 }
@@ -255,7 +268,7 @@ part() {
 
 host_tests() {
 	rc_all=0
-	for t in xp_test peers_test; do
+	for t in xp_test peers_test sysv-policy.sh; do
 		echo "# run.sh: $t"
 		if ! prog=$(find_test "$t"); then
 			echo "not ok 1 $t # missing: make -C selftests host"

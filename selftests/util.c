@@ -564,6 +564,52 @@ char proc_state(pid_t pid)
 	return p[2];
 }
 
+int huge_folios(void)
+{
+	char buf[8] = "";
+	ssize_t n;
+	int fd;
+
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
+		return 0;
+	fd = open("/sys/module/clshm/parameters/hugepages", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && buf[0] == 'Y';
+}
+
+long smaps_kb(const void *addr, const char *field)
+{
+	char line[256], want[64];
+	unsigned long start, end;
+	size_t flen = strlen(field);
+	int in = 0;
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s:", field);
+	while (fgets(line, sizeof(line), f)) {
+		/* a mapping's first line: "start-end perms ..." */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			if (in)
+				break;
+			in = start == (unsigned long)addr;
+			continue;
+		}
+		if (in && !strncmp(line, want, flen + 1)) {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
 /* A small recursive-descent JSON checker (RFC 8259 grammar). */
 struct jp {
 	const char *s;

@@ -139,6 +139,10 @@ void kill_tracked(void);
 
 /* The state of a process ('R', 'S', ...) from /proc/pid/stat, or 0. */
 char proc_state(pid_t pid);
+/* Whether clshm backs segments of 2 MiB or more with huge folios. */
+int huge_folios(void);
+/* A field of /proc/self/smaps (in kB) for the mapping starting at addr, or -1. */
+long smaps_kb(const void *addr, const char *field);
 
 /* 1 if s is one valid JSON value (RFC 8259) with nothing after it. */
 int json_valid(const char *s);

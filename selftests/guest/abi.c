@@ -21,6 +21,7 @@ union abi_arg {
 	struct clshm_set set;
 	struct clshm_rmid rmid;
 	struct clshm_shmdt shmdt;
+	struct clshm_lock lock;
 	struct clshm_list list;
 	struct clshm_partlist partlist;
 	struct clshm_hostname hostname;
@@ -870,14 +871,23 @@ static void hello_ok(union abi_arg *a)
 /* shm device, partition up */
 BADARG(shmget_pad,          SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.pad = 1;);
 BADARG(shmget_flag_bit,     SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x4000;);
-BADARG(shmget_flag_high,    SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x80000000u;);
+BADARG(shmget_flag_high,    SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 0x02000000u;);
+BADARG(shmget_huge_1g,      SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= CLSHM_GET_HUGETLB | (30u << CLSHM_GET_HUGE_SHIFT););
+BADARG(shmget_huge_no_flag, SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   shmget_ok(a); a->shmget.flags |= 21u << CLSHM_GET_HUGE_SHIFT;);
 BADARG(shmget_size0_create, SHM, CLSHM_IOC_SHMGET,      EINVAL,    UP,   a->shmget.flags = CLSHM_GET_CREAT | 0600;);
 /* a path-style key nobody created */
 BADARG(shmget_no_key,       SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   a->shmget.key = CLSHM_ID_MAKE(0, CLSHM_KEY_PATH_BIT | 0x7ff123); a->shmget.size = page_size(); a->shmget.flags = 0600;);
 BADARG(shmget_other_part,   SHM, CLSHM_IOC_SHMGET,      ENOENT,    UP,   shmget_ok(a); a->shmget.key = CLSHM_ID_MAKE(7, 0x123););
-BADARG(stat_pad,            SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.pad = 1;);
+BADARG(stat_pad,            SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.flags = 0x80;);
 BADARG(stat_no_shmid,       SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = CLSHM_ID_MAKE(0, 0xfffff3););
 BADARG(stat_user_no_read,   SHM, CLSHM_IOC_STAT,        EACCES,    USER, a->stat.shmid = env->shmid;);
+BADARG(stat_any_alone,      SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = env->shmid; a->stat.flags = CLSHM_STAT_ANY;);
+BADARG(stat_index_empty,    SHM, CLSHM_IOC_STAT,        EINVAL,    UP,   a->stat.shmid = 0xfffff3; a->stat.flags = CLSHM_STAT_INDEX;);
+BADARG(stat_index_no_read,  SHM, CLSHM_IOC_STAT,        EACCES,    USER, a->stat.shmid = CLSHM_ID_SERIAL(env->shmid); a->stat.flags = CLSHM_STAT_INDEX;);
+BADARG(lock_flags,          SHM, CLSHM_IOC_LOCK,        EINVAL,    UP,   a->lock.shmid = env->shmid; a->lock.flags = 0x2;);
+BADARG(lock_no_shmid,       SHM, CLSHM_IOC_LOCK,        EINVAL,    UP,   a->lock.shmid = CLSHM_ID_MAKE(0, 0xfffff4););
+BADARG(lock_other_part,     SHM, CLSHM_IOC_LOCK,        EINVAL,    UP,   a->lock.shmid = CLSHM_ID_MAKE(7, 1););
+BADARG(lock_user,           SHM, CLSHM_IOC_LOCK,        EPERM,     USER, a->lock.shmid = env->shmid;);
 BADARG(set_mode_bits,       SHM, CLSHM_IOC_SET,         EINVAL,    UP,   a->set.shmid = env->shmid; a->set.mode = 01600;);
 BADARG(set_user,            SHM, CLSHM_IOC_SET,         EPERM,     USER, a->set.shmid = env->shmid; a->set.uid = TEST_UID; a->set.gid = TEST_GID; a->set.mode = 0666;);
 /* (uid_t)-1 maps to nobody */

@@ -570,7 +570,7 @@ TEST_F(api, shmctl_bad_cmd_einval)
 	ASSERT_LE(0, id);
 	EXPECT_EQ(-1, xp_shmctl(id, 0x7777, &ds));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, xp_shmctl(id, SHM_LOCK, &ds));
+	EXPECT_EQ(-1, xp_shmctl(id, IPC_STAT | 0x1000, &ds));
 	EXPECT_EQ(EINVAL, errno);
 	/* still there */
 	EXPECT_EQ(0, xp_shmctl(id, IPC_STAT, &ds));
@@ -887,7 +887,7 @@ TEST_F(api_bad, fails)
 /*      name                         errno         the failing call */
 BADCALL(shmget_size0_create,         EINVAL,       xp_shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600) == -1);
 BADCALL(shmget_size_max,             EINVAL,       xp_shmget(IPC_PRIVATE, SIZE_MAX, IPC_CREAT | 0600) == -1);
-BADCALL(shmget_hugetlb_flag,         EINVAL,       xp_shmget(IPC_PRIVATE, page_size(), IPC_CREAT | 0600 | 04000 /* SHM_HUGETLB */) == -1);
+BADCALL(shmget_huge_1gb,             EINVAL,       xp_shmget(IPC_PRIVATE, page_size(), IPC_CREAT | 0600 | SHM_HUGETLB | (30 << 26)) == -1);
 BADCALL(shmat_no_such_shmid,         EINVAL,       xp_shmat(BAD_ID(0xfffff7), NULL, 0) == XP_FAILED);
 BADCALL(shmat_minus_one,             EINVAL,       xp_shmat(-1, NULL, 0) == XP_FAILED);
 BADCALL(shmdt_null,                  EINVAL,       xp_shmdt(NULL) == -1);

@@ -39,7 +39,7 @@
 /* ABI version: a major mismatch makes the library and the daemon fail
  * with EPROTO; minor versions only add. */
 #define CLSHM_ABI_MAJOR		2
-#define CLSHM_ABI_MINOR		0
+#define CLSHM_ABI_MINOR		1
 
 /* Version of the kernel-to-daemon ring protocol (struct clshm_ring_hdr). */
 #define CLSHM_RING_VERSION	1
@@ -114,7 +114,18 @@ struct clshm_mintkey {
 #define CLSHM_GET_MODE_MASK	0000777u
 #define CLSHM_GET_CREAT		0001000u
 #define CLSHM_GET_EXCL		0002000u
-#define CLSHM_GET_FLAGS_ALL	(CLSHM_GET_MODE_MASK | CLSHM_GET_CREAT | CLSHM_GET_EXCL)
+/*
+ * Since 2.1: SHM_HUGETLB, and SHM_HUGE_2MB (the page size's log2 in bits
+ * 31..26; 0 is the default huge page size, 2 MiB).  Only the PMD size
+ * exists; any other size, or a size without CLSHM_GET_HUGETLB, is EINVAL
+ * (libxp drops a size without SHM_HUGETLB first, as Linux ignores it).
+ */
+#define CLSHM_GET_HUGETLB	0004000u
+#define CLSHM_GET_HUGE_SHIFT	26
+#define CLSHM_GET_HUGE_MASK	(0x3fu << CLSHM_GET_HUGE_SHIFT)
+#define CLSHM_GET_FLAGS_ALL	(CLSHM_GET_MODE_MASK | CLSHM_GET_CREAT | \
+				 CLSHM_GET_EXCL | CLSHM_GET_HUGETLB | \
+				 CLSHM_GET_HUGE_MASK)
 
 /**
  * struct clshm_shmget - look up or create a segment (CLSHM_IOC_SHMGET)
@@ -124,10 +135,18 @@ struct clshm_mintkey {
  * @shmid: out: the segment's shmid
  * @pad: must be zero
  *
+ * With CLSHM_GET_HUGETLB (2.1) a new segment is backed by 2 MiB huge
+ * folios and its size is rounded up to whole 2 MiB for the attach and the
+ * accounting (shm_segsz keeps the size asked for); it needs
+ * CAP_IPC_LOCK (EPERM) and a partition whose memory can be huge (ENOMEM
+ * without transparent huge pages and on fabric memory).  For another
+ * partition's key the flag is ignored (its memory is fabric memory).
+ *
  * Errors: EINVAL (size 0 on create, size over the per-segment limit, or
- * larger than the existing segment; unknown flags; nonzero pad), EEXIST,
- * ENOENT, EACCES, ENOMEM (partition page limit), ENOSPC (segment count
- * limit), ENODEV (shut down).
+ * larger than the existing segment; unknown flags or huge page size;
+ * nonzero pad), EEXIST, ENOENT, EACCES, EPERM, ENOMEM (partition page
+ * limit, no huge pages), ENOSPC (segment count limit), ENODEV (shut
+ * down).
  */
 struct clshm_shmget {
 	__u64 size;
@@ -141,6 +160,8 @@ struct clshm_shmget {
 #define CLSHM_SEG_DEST		0x1u	/* removed: key gone, freed at nattch 0 */
 #define CLSHM_SEG_AUTORMID	0x2u	/* removed at the last detach */
 #define CLSHM_SEG_DEAD		0x4u	/* torn down by force: access faults */
+#define CLSHM_SEG_LOCKED	0x8u	/* SHM_LOCK (2.1) */
+#define CLSHM_SEG_HUGETLB	0x10u	/* made with SHM_HUGETLB (2.1) */
 
 /**
  * struct clshm_ds - description of a segment
@@ -182,18 +203,49 @@ struct clshm_ds {
 	__u32 owner_part;
 };
 
+/* Flags of struct clshm_stat (since 2.1; 2.0 wanted zero there). */
+#define CLSHM_STAT_INDEX	0x1u	/* @shmid is a table index (SHM_STAT) */
+#define CLSHM_STAT_ANY		0x2u	/* no read permission needed (SHM_STAT_ANY) */
+#define CLSHM_STAT_FLAGS_ALL	(CLSHM_STAT_INDEX | CLSHM_STAT_ANY)
+
 /**
  * struct clshm_stat - describe a segment (CLSHM_IOC_STAT)
- * @shmid: in: the segment
- * @pad: must be zero
- * @ds: out: its description
+ * @shmid: in: the segment; with CLSHM_STAT_INDEX, an index of the local
+ *         partition's table (the serial of a shmid, 1 up to the
+ *         max_serial of CLSHM_IOC_INFO)
+ * @flags: in: CLSHM_STAT_* (the pad of 2.0)
+ * @ds: out: its description (ds.shmid is the segment's shmid)
  *
- * Needs read permission.  Errors: EINVAL (no such shmid), EACCES.
+ * Needs read permission unless CLSHM_STAT_ANY.  Errors: EINVAL (no such
+ * shmid or index, unknown flags), EACCES.
  */
 struct clshm_stat {
 	__u32 shmid;
-	__u32 pad;
+	__u32 flags;
 	struct clshm_ds ds;
+};
+
+/* Flags of struct clshm_lock. */
+#define CLSHM_LOCK_UNLOCK	0x1u	/* SHM_UNLOCK; without it SHM_LOCK */
+#define CLSHM_LOCK_FLAGS_ALL	CLSHM_LOCK_UNLOCK
+
+/**
+ * struct clshm_lock - SHM_LOCK and SHM_UNLOCK (CLSHM_IOC_LOCK, since 2.1)
+ * @shmid: in: a segment of the local partition
+ * @flags: in: CLSHM_LOCK_*
+ *
+ * Segment memory is never swapped, so this only records the lock
+ * (CLSHM_SEG_LOCKED) and accounts it as shmctl(2) does: without
+ * CAP_IPC_LOCK the caller must be the owner or creator (EPERM), SHM_LOCK
+ * needs a nonzero RLIMIT_MEMLOCK (EPERM), and the segments the caller's
+ * uid has locked in this partition must fit in it (ENOMEM).  Locking a
+ * locked segment or unlocking an unlocked one succeeds.  Errors: EINVAL
+ * (no such shmid, unknown flags, a segment of another partition), EPERM,
+ * ENOMEM.
+ */
+struct clshm_lock {
+	__u32 shmid;
+	__u32 flags;
 };
 
 /**
@@ -256,7 +308,8 @@ struct clshm_shmdt {
  * @timeout_ms: timeout for requests to daemons and partitions
  * @partid: local partition id
  * @state: CLSHM_STATE_*
- * @max_serial: highest shmid serial ever used (like IPC_INFO's return)
+ * @max_serial: highest shmid serial in use, 0 if none (IPC_INFO's return;
+ *              before 2.1 the highest ever used)
  * @pad: zero
  */
 struct clshm_info {
@@ -711,6 +764,7 @@ struct clshm_peer {
 #define CLSHM_IOC_WAIT		_IOW(CLSHM_IOC_TYPE, 0x17, struct clshm_wait)
 #define CLSHM_IOC_WAKE		_IOWR(CLSHM_IOC_TYPE, 0x18, struct clshm_wake)
 #define CLSHM_IOC_SHMAT		_IOWR(CLSHM_IOC_TYPE, 0x19, struct clshm_shmat)
+#define CLSHM_IOC_LOCK		_IOW(CLSHM_IOC_TYPE, 0x1a, struct clshm_lock)
 /* ioctls on the ctl device (all but GETCFG need CAP_SYS_ADMIN) */
 #define CLSHM_IOC_GETCFG	_IOR(CLSHM_IOC_TYPE, 0x20, struct clshm_cfg)
 #define CLSHM_IOC_SETCFG	_IOW(CLSHM_IOC_TYPE, 0x21, struct clshm_cfg)
