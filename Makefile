@@ -4,6 +4,7 @@
 #
 #   make              module, library, daemon, admin command (KDIR below)
 #   make demo         boot a guest and show clshm working
+#   make demo-nvdimm  two partitions on a shared NVDIMM instead of ivshmem
 #   make check        every test (host and guests); last line "N passed, N failed"
 #   make bench-smoke  clshm against System V shm in a guest (a quick look)
 #   make bench        the benchmark suite in a guest: table, build/bench/ results
@@ -125,7 +126,8 @@ bench: deps lib common
 # "make layers" checks that every call between them goes down, and the
 # daemon's likewise.
 DRIVER_LAYERS := main ioctl part remote wait seg local fabmem \
-	fabric/ivshmem fabric/member fabric/engage fabric/mbox fabric/layout \
+	fabric/source fabric/ivshmem fabric/phys fabric/bind fabric/member \
+	fabric/engage fabric/mbox fabric/layout \
 	ring nodes
 layers:
 	@scripts/calls-down $(patsubst %,driver/%.c,$(DRIVER_LAYERS)) | tail -n 1

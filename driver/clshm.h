@@ -41,7 +41,7 @@
  * Locks, outermost first
  * ----------------------
  *   mmap_lock          (the kernel's) attach, fault, detach
- *   fab_bind_lock      mutex, fabric/ivshmem.c: one fabric bound at a time
+ *   fab_bind_lock      mutex, fabric/bind.c: one fabric bound at a time
  *   part->lock         mutex: the partition's state, configuration, tables,
  *                      accounting, daemon binding, every segment's metadata
  *                      (owner, mode, key, state, nattch, times), the fabric

@@ -292,6 +292,9 @@ static int fab_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			continue;
 		memset(base + ((b * bsize) << PAGE_SHIFT), 0,
 		       min(bsize, seg->npages - b * bsize) << PAGE_SHIFT);
+		/* Flush mode: the zeros reach memory before anyone attaches. */
+		clshm_fab_wb(seg->part->fab, base + ((b * bsize) << PAGE_SHIFT),
+			     min(bsize, seg->npages - b * bsize) << PAGE_SHIFT);
 		__set_bit(b, seg->x->zeroed);
 	}
 	return 0;
