@@ -4,11 +4,15 @@
 #
 #   make              module, library, daemon, admin command (KDIR below)
 #   make demo         boot a guest and show clshm working
+#   make demo-nvdimm  two partitions on a shared NVDIMM instead of ivshmem
 #   make check        every test (host and guests); last line "N passed, N failed"
 #   make bench-smoke  clshm against System V shm in a guest (a quick look)
 #   make bench        the benchmark suite in a guest: table, build/bench/ results
 #                     and plots (Documentation/benchmarks.md; 5 to 12 min)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (then ldconfig)
+#   make uninstall    what make install put there (then ldconfig)
+#   make deb          the Debian packages in build/deb/ (packaging/deb.mk,
+#                     Documentation/admin-guide.md)
 #   make install-module   clshm.ko into /lib/modules/<kernel>/updates (modprobe)
 #
 # KDIR: kernel build tree for the module.  Default: the running kernel's,
@@ -36,7 +40,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -D_GNU_SOURCE -I$(TOP)/include -I$(TOP)/include/uapi
 export CC USER_CFLAGS TOP
 
-.PHONY: all module lib common daemon ctl examples selftests install \
+.PHONY: all module lib common daemon ctl examples selftests install uninstall \
 	install-module clean check demo deps bench-smoke bench layers
 
 all: module lib daemon ctl examples
@@ -87,10 +91,19 @@ examples: lib
 selftests: lib common
 	$(MAKE) -C selftests
 
+# ldconfig refreshes the linker cache for libxp (not under DESTDIR: a
+# staging install is for a package, whose own scripts do it).
 install: lib daemon ctl
 	$(MAKE) -C lib install
 	$(MAKE) -C daemon install
 	$(MAKE) -C ctl install
+	$(if $(DESTDIR),,-ldconfig)
+
+uninstall:
+	$(MAKE) -C lib uninstall
+	$(MAKE) -C daemon uninstall
+	$(MAKE) -C ctl uninstall
+	$(if $(DESTDIR),,-ldconfig)
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
@@ -113,7 +126,8 @@ bench: deps lib common
 # "make layers" checks that every call between them goes down, and the
 # daemon's likewise.
 DRIVER_LAYERS := main netlink ioctl part remote wait seg events local fabmem \
-	fabric/ivshmem fabric/member fabric/engage fabric/mbox fabric/layout \
+	fabric/source fabric/ivshmem fabric/phys fabric/bind fabric/member \
+	fabric/engage fabric/mbox fabric/layout \
 	ring nodes
 layers:
 	@scripts/calls-down $(patsubst %,driver/%.c,$(DRIVER_LAYERS)) | tail -n 1
@@ -132,3 +146,4 @@ clean:
 
 # The VM harness: deps, check, demo and the guest runner live in vm/.
 -include vm/vm.mk
+include packaging/deb.mk

@@ -42,6 +42,8 @@ void sleep_ms(long ms);
 #define IVSHMEM_DEVICE		0x1110
 #define IVSHMEM_REG_BAR		0
 #define IVSHMEM_SHM_BAR		2
+/* A fabric without a device: its /proc/iomem name (driver/fabric/phys.c). */
+#define FABRIC_MEM_NAME		"clshm-fabric"
 
 /*
  * The one hexadecimal number in a sysfs file ("0x1af4\n"; the 0x is
@@ -57,7 +59,12 @@ int sysfs_read_hex(const char *path, unsigned long long *out);
  */
 int pci_find_device(unsigned int vendor, unsigned int device, char *dev,
 		    size_t len);
-/* pci_find_device() for the ivshmem device. */
+/*
+ * pci_find_device() for the ivshmem device; without one, the fabric range
+ * clshm.ko claimed from another source, as "mem:START-END" (hexadecimal),
+ * which pci_bar_size(), pci_map_bar() and ivshmem_map() take as a device
+ * whose BAR2 is the range (through /dev/mem).
+ */
 int ivshmem_find(char *dev, size_t len);
 
 /* The size of BAR bar of PCI device dev in bytes, or 0 (and errno). */

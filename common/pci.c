@@ -7,6 +7,13 @@
  * from user space (the harness's fabric-atomic, the fabric selftests and
  * the hostile partition, the fabric benchmarks) find the device by its
  * vendor and device ids in sysfs and mmap(2) its resource<N> file.
+ *
+ * A fabric from another source (clshm.ko's fabric=phys or fabric=pmemN,
+ * vm/run --fabric-kind nvdimm or phys) has no device: its range is the
+ * "clshm-fabric" entry of /proc/iomem, named "mem:START-END" where a PCI
+ * address would be, and mapped through /dev/mem (which, like resource2
+ * of a claimed BAR, needs iomem=relaxed).  Its "BAR2" is the range; it
+ * has no other BAR.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -101,9 +108,47 @@ int pci_find_device(unsigned int vendor, unsigned int device, char *dev,
 	return err;
 }
 
+/* The "clshm-fabric" range in /proc/iomem: 0, or -ENODEV. */
+static int fabric_mem_find(unsigned long long *start, unsigned long long *end)
+{
+	char line[256];
+	FILE *f;
+	int err = -ENODEV;
+
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		return -ENODEV;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+
+		if (sscanf(line, " %llx-%llx : %63[^\n]", start, end, name) == 3 &&
+		    !strcmp(name, FABRIC_MEM_NAME) && *end > *start) {
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+/* dev names a fabric range ("mem:START-END"): 1 with it, else 0. */
+static int fabric_mem_dev(const char *dev, unsigned long long *start,
+			  unsigned long long *end)
+{
+	return sscanf(dev, "mem:%llx-%llx", start, end) == 2 && *end > *start;
+}
+
 int ivshmem_find(char *dev, size_t len)
 {
-	return pci_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE, dev, len);
+	unsigned long long start, end;
+	int err;
+
+	err = pci_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE, dev, len);
+	if (err != -ENODEV || fabric_mem_find(&start, &end))
+		return err;
+	if ((size_t)snprintf(dev, len, "mem:%llx-%llx", start, end) >= len)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /* "resource<bar>" */
@@ -117,10 +162,17 @@ static int bar_path(char *buf, size_t len, const char *dev, int bar)
 
 uint64_t pci_bar_size(const char *dev, int bar)
 {
+	unsigned long long start, end;
 	char path[512];
 	struct stat st;
 	int err;
 
+	if (fabric_mem_dev(dev, &start, &end)) {
+		if (bar == IVSHMEM_SHM_BAR)
+			return end - start + 1;
+		errno = ENODEV;
+		return 0;
+	}
 	err = bar_path(path, sizeof(path), dev, bar);
 	if (err) {
 		errno = -err;
@@ -131,13 +183,42 @@ uint64_t pci_bar_size(const char *dev, int bar)
 	return (uint64_t)st.st_size;
 }
 
+/* mmap(2) len bytes at off of the fabric range start..end (/dev/mem). */
+static void *fabric_mem_map(unsigned long long start, unsigned long long end,
+			    size_t off, size_t len)
+{
+	int fd, err;
+	void *p;
+
+	if (off > end - start + 1 || len > end - start + 1 - off) {
+		errno = ERANGE;
+		return NULL;
+	}
+	fd = open("/dev/mem", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)(start + off));
+	err = errno;
+	close(fd);
+	errno = err;
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void *pci_map_bar(const char *dev, int bar, size_t off, size_t len)
 {
+	unsigned long long start, end;
 	char path[512];
 	struct stat st;
 	int fd, err;
 	void *p;
 
+	if (fabric_mem_dev(dev, &start, &end)) {
+		if (bar == IVSHMEM_SHM_BAR)
+			return fabric_mem_map(start, end, off, len);
+		errno = ENODEV;
+		return NULL;
+	}
 	err = bar_path(path, sizeof(path), dev, bar);
 	if (err) {
 		errno = -err;

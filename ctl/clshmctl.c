@@ -55,8 +55,12 @@ static int open_failed(const char *path, int err)
 		return EX_NODRIVER;
 	case EACCES:
 	case EPERM:
-		errmsg("cannot open %s: permission denied: run clshmctl as root",
-		       path);
+		if (!strcmp(path, CLSHM_SHM_PATH))
+			errmsg("cannot open %s: permission denied: only root and the members of group clshm may use clshm (adduser USER clshm, then log in again)",
+			       path);
+		else
+			errmsg("cannot open %s: permission denied: run clshmctl as root",
+			       path);
 		return EX_PERM;
 	default:
 		errmsg("cannot open %s: %s", path, strerror(err));
@@ -77,7 +81,7 @@ static int check_version(int fd)
 		       v.major, v.minor, v.ring_version);
 	else
 		return ioc_fail("reading the driver's version", -err);
-	return EX_ERROR;
+	return EX_VERSION;
 }
 
 int open_ctl(int *fd)
@@ -343,17 +347,32 @@ static int cmd_getcfg(struct ctx *c, const struct command *cmd, int argc,
 static int cmd_limit(struct ctx *c, const struct command *cmd, int argc,
 		     char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "save", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct limit *l = limit_of(cmd->cfg_mask);
 	struct clshm_cfg cfg, set;
 	unsigned long long v = 0, old;
+	bool save = false;
 	struct json j;
-	int fd, ret, err;
+	int fd, ret, err, opt;
 
 	if (!l)
 		return EX_ERROR;	/* a command table bug */
-	ret = no_options(cmd, argc, argv, 1);
-	if (ret >= 0)
+	optind = 0;
+	while ((ret = cmd_getopt(cmd, argc, argv, "hs", opts, &opt)) ==
+	       OPT_NEXT)
+		save = true;	/* the only option left is -s */
+	if (ret != OPT_DONE)
 		return ret;
+	if (argc - optind > 1 || (save && optind == argc)) {
+		errmsg("%s: %s", l->name, save ? "--save needs a value" :
+					      "too many arguments");
+		cmd_usage(cmd, true);
+		return EX_USAGE;
+	}
 	if (optind < argc) {
 		err = parse_u64(argv[optind], l->max, &v);
 		if (err == -EINVAL) {
@@ -368,6 +387,20 @@ static int cmd_limit(struct ctx *c, const struct command *cmd, int argc,
 		}
 	}
 
+	if (save) {
+		err = config_save(l->name, v);
+		if (err) {
+			errmsg("%s: cannot write %s: %s%s", l->name,
+			       config_path(), strerror(-err),
+			       err == -EACCES ? " (run it as root)" : "");
+			return err == -EACCES ? EX_PERM : EX_ERROR;
+		}
+		if (!c->json)
+			printf("%s %llu%s saved in %s (applies whenever clshm.ko loads)\n",
+			       l->name, v, l->unit, config_path());
+	}
+	if (save && access(CLSHM_CTL_PATH, F_OK))
+		return EX_OK;	/* not loaded: the file was the whole job */
 	ret = open_ctl(&fd);
 	if (ret != EX_OK)
 		return ret;
@@ -381,8 +414,13 @@ static int cmd_limit(struct ctx *c, const struct command *cmd, int argc,
 		limit_set(&set, l->mask, v);
 		if (ioctl(fd, CLSHM_IOC_SETCFG, &set) < 0) {
 			err = errno;
-			if (err == EBUSY) {
-				errmsg("clshm is started; limits can change only while it is shut down: run 'clshmctl shutdown' first");
+			if (err == EBUSY && save) {
+				printf("clshm is started: the saved %s applies at its next load (reboot)\n",
+				       l->name);
+				ret = EX_OK;
+			} else if (err == EBUSY) {
+				errmsg("clshm is started; limits can change only while it is shut down: run 'clshmctl shutdown' first (or add --save: %s keeps it for the next load)",
+				       config_path());
 				ret = EX_BUSY;
 			} else if (err == EINVAL) {
 				range_hint(l);
@@ -963,23 +1001,24 @@ static const struct command commands[] = {
 	  "show the configuration",
 	  "Prints maxpgs, maxsegs, maxdpgs, timeout, partid, the state and\n"
 	  "the daemon's pid.\n", 0 },
-	{ "maxpgs", cmd_limit, "[PAGES]",
+	{ "maxpgs", cmd_limit, "[PAGES] [-s|--save]",
 	  "show or set the page limit of all segments",
-	  "Limits change only while clshm is shut down.\n",
+	  "Limits change only while clshm is shut down.  --save also keeps\n"
+	  "the value for every later load, in /etc/modprobe.d/clshm.conf.\n",
 	  CLSHM_CFG_MAXPGS },
-	{ "maxsegs", cmd_limit, "[COUNT]",
+	{ "maxsegs", cmd_limit, "[COUNT] [-s|--save]",
 	  "show or set the segment count limit",
 	  "From 1 to 16777215.  Limits change only while clshm is shut down.\n",
 	  CLSHM_CFG_MAXSEGS },
-	{ "maxdpgs", cmd_limit, "[PAGES]",
+	{ "maxdpgs", cmd_limit, "[PAGES] [-s|--save]",
 	  "show or set the size of the daemon ring",
 	  "From 1 to 256 pages.  Limits change only while clshm is shut down.\n",
 	  CLSHM_CFG_MAXDPGS },
-	{ "timeout", cmd_limit, "[MS]",
+	{ "timeout", cmd_limit, "[MS] [-s|--save]",
 	  "show or set the timeout of daemon requests",
 	  "From 10 to 600000 ms.  Limits change only while clshm is shut down.\n",
 	  CLSHM_CFG_TIMEOUT },
-	{ "partid", cmd_limit, "[ID]",
+	{ "partid", cmd_limit, "[ID] [-s|--save]",
 	  "show or set the local partition id",
 	  "From 0 to 255.  Changes only while clshm is shut down.\n",
 	  CLSHM_CFG_PARTID },

@@ -13,16 +13,18 @@
 
 #include <stdbool.h>
 #include <linux/clshm.h>
+#include "clshm-exit.h"
 
-/* Exit status (documented in clshmctl(8)). */
+/* Exit status: the table shared with clshmd (common/clshm-exit.h). */
 enum {
-	EX_OK = 0,
-	EX_ERROR = 1,		/* anything else that failed */
-	EX_USAGE = 2,		/* bad command line */
-	EX_STARTED = 3,		/* startup: already started with a daemon */
-	EX_BUSY = 4,		/* shutdown: segments attached; limits: started */
-	EX_NODRIVER = 5,	/* clshm.ko is not loaded */
-	EX_PERM = 6,		/* not root */
+	EX_OK = CLSHM_EXIT_OK,
+	EX_ERROR = CLSHM_EXIT_ERROR,
+	EX_USAGE = CLSHM_EXIT_USAGE,
+	EX_STARTED = CLSHM_EXIT_RUNNING,
+	EX_BUSY = CLSHM_EXIT_BUSY,
+	EX_NODRIVER = CLSHM_EXIT_NODRIVER,
+	EX_PERM = CLSHM_EXIT_PERM,
+	EX_VERSION = CLSHM_EXIT_VERSION,
 };
 
 struct ctx {
@@ -70,6 +72,15 @@ struct option;
 #define OPT_NEXT	(-2)
 int cmd_getopt(const struct command *cmd, int argc, char **argv,
 	       const char *shortopts, const struct option *longopts, int *opt);
+
+/*
+ * The persistent configuration (config.c): module options in
+ * CLSHM_MODPROBE_CONF, or in $CLSHM_MODPROBE_CONF when set.
+ */
+#define CLSHM_MODPROBE_CONF	"/etc/modprobe.d/clshm.conf"
+const char *config_path(void);
+/* Set NAME=VALUE on the "options clshm" line: 0 or -errno. */
+int config_save(const char *name, unsigned long long value);
 
 int cmd_startup(struct ctx *c, const struct command *cmd, int argc,
 		char **argv);

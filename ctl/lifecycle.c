@@ -14,7 +14,7 @@
  * process we saw in GETCFG to go, and end it if it lingers.  When the
  * driver refuses because segments are attached, we say which and who
  * holds them: every attach is a mapping in /proc/PID/maps, named after
- * its segment ("anon_inode:clshm:0x<shmid>"; a mapping of the shm device
+ * its segment ("/clshm:0x<shmid> (deleted)"; a mapping of the shm device
  * itself would be at offset shmid * page size).
  */
 #include <ctype.h>
@@ -289,22 +289,23 @@ struct holder {
 
 /*
  * Which segment a mapping attaches, from its /proc/PID/maps line: the
- * driver names each segment's file "anon_inode:clshm:0x<shmid>"; a plain
+ * driver names each segment's file "/clshm:0x<shmid> (deleted)"; a plain
  * mapping of /dev/clshm/N/shm is at offset shmid * page size.  1 and
  * *shmid, or 0 for anything else.
  */
 static int maps_shmid(const char *path, unsigned long long off,
 		      unsigned long long page_size, __u32 *shmid)
 {
-	static const char anon[] = "anon_inode:clshm:0x";
+	static const char seg[] = "/clshm:0x";
 	size_t n = strlen(path), dir = strlen(CLSHM_DEV_DIR "/");
 	unsigned long v;
 	char *end;
 
-	if (!strncmp(path, anon, sizeof(anon) - 1)) {
+	if (!strncmp(path, seg, sizeof(seg) - 1)) {
 		errno = 0;
-		v = strtoul(path + sizeof(anon) - 1, &end, 16);
-		if (errno || *end || v > 0xffffffffUL)
+		v = strtoul(path + sizeof(seg) - 1, &end, 16);
+		if (errno || (*end && strcmp(end, " (deleted)")) ||
+		    v > 0xffffffffUL)
 			return 0;
 		*shmid = (__u32)v;
 		return 1;

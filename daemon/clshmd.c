@@ -430,8 +430,8 @@ static void usage(FILE *f)
 "PARTITION is the clshm instance: 0, the default and the only one today.\n"
 "Signals: HUP removes every segment, TERM or INT exits, USR1 dumps the\n"
 "state.  Exit status: 0 clean exit, 1 runtime error, 2 usage, 3 already\n"
-"running, 4 driver not loaded or not started, 5 version mismatch,\n"
-"6 not root.  See clshmd(8).\n");
+"running, 5 driver not loaded or not started, 6 not root, 7 version\n"
+"mismatch (the table shared with clshmctl).  See clshmd(8).\n");
 }
 
 int main(int argc, char **argv)

@@ -25,16 +25,17 @@
 #include <stdint.h>
 #include <syslog.h>
 #include <linux/clshm.h>
+#include "clshm-exit.h"
 
-/* Exit status (documented in clshmd(8)). */
+/* Exit status: the table shared with clshmctl (common/clshm-exit.h). */
 enum {
-	EXIT_OK = 0,		/* clean exit: signal or partition shut down */
-	EXIT_RUNTIME = 1,	/* runtime error */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_RUNNING = 3,	/* another clshmd is registered */
-	EXIT_NODRIVER = 4,	/* clshm.ko not loaded, or partition not started */
-	EXIT_VERSION = 5,	/* ABI or ring version mismatch, bad ring */
-	EXIT_PERM = 6,		/* not root */
+	EXIT_OK = CLSHM_EXIT_OK,		/* signal or partition shut down */
+	EXIT_RUNTIME = CLSHM_EXIT_ERROR,	/* runtime error */
+	EXIT_USAGE = CLSHM_EXIT_USAGE,		/* bad command line */
+	EXIT_RUNNING = CLSHM_EXIT_RUNNING,	/* another clshmd is registered */
+	EXIT_NODRIVER = CLSHM_EXIT_NODRIVER,	/* not loaded, or not started */
+	EXIT_VERSION = CLSHM_EXIT_VERSION,	/* ABI/ring mismatch, bad ring */
+	EXIT_PERM = CLSHM_EXIT_PERM,		/* not root */
 };
 
 /* Highest CLSHM_MSG_* type the daemon knows. */

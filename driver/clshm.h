@@ -43,7 +43,7 @@
  * Locks, outermost first
  * ----------------------
  *   mmap_lock          (the kernel's) attach, fault, detach
- *   fab_bind_lock      mutex, fabric/ivshmem.c: one fabric bound at a time
+ *   fab_bind_lock      mutex, fabric/bind.c: one fabric bound at a time
  *   part->lock         mutex: the partition's state, configuration, tables,
  *                      accounting, daemon binding, every segment's metadata
  *                      (owner, mode, key, state, nattch, times), the fabric
@@ -124,7 +124,7 @@ struct clshm_fab_engage;
  * @priv_size: bytes of backend data allocated with each segment (after
  *             struct clshm_seg, zeroed; clshm_seg_priv())
  * @seg_init: reserve backing for seg->npages pages and set
- *            seg->mapping; nothing resident yet
+ *            seg->mapping and seg->memfile; nothing resident yet
  * @seg_populate: make pages [first, first + nr) resident (pages_lock held)
  * @seg_map: map the resident pages of [first, first + nr), a range @vma
  *           maps, at their addresses in @vma (clshm_vma_addr(); pages_lock
@@ -360,6 +360,9 @@ struct clshm_seg {
 	const struct clshm_backend_ops *backend;
 	const struct clshm_owner_ops *owner;	/* local, or remote (proxy) */
 	struct address_space *mapping;	/* the backend's, set by seg_init */
+	struct file *memfile;		/* the backend's shmem file, whose
+					 * inode the mapping file shares (set
+					 * by seg_init, the backend's ref) */
 	u32 shmid;
 	u64 size;
 	unsigned long npages;

@@ -253,6 +253,7 @@ static int fab_seg_init(struct clshm_seg *seg)
 		goto err_zone_free;
 	}
 	seg->mapping = shmem->f_mapping;
+	seg->memfile = shmem;
 	seg->bdata = shmem;
 	WRITE_ONCE(seg->nr_resident, seg->npages);
 	if (!proxy) {
@@ -291,6 +292,9 @@ static int fab_seg_populate(struct clshm_seg *seg, pgoff_t first,
 			continue;
 		memset(base + ((b * bsize) << PAGE_SHIFT), 0,
 		       min(bsize, seg->npages - b * bsize) << PAGE_SHIFT);
+		/* Flush mode: the zeros reach memory before anyone attaches. */
+		clshm_fab_wb(seg->part->fab, base + ((b * bsize) << PAGE_SHIFT),
+			     min(bsize, seg->npages - b * bsize) << PAGE_SHIFT);
 		__set_bit(b, seg->x->zeroed);
 	}
 	return 0;

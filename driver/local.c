@@ -150,6 +150,7 @@ static int local_seg_init(struct clshm_seg *seg)
 
 	/* Attaches map the segment file; rmap must find them in here. */
 	seg->mapping = mapping;
+	seg->memfile = ls->shmem;
 	/*
 	 * With huge folios, a first touch makes the whole 2 MiB resident and
 	 * the kernel maps it (clshm_seg_attach_vma(), the fault in seg.c).

@@ -294,4 +294,4 @@ module_exit(clshm_exit);
 MODULE_DESCRIPTION("clshm: System V style shared memory across partitions");
 MODULE_AUTHOR("The clshm developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.1");
+MODULE_VERSION(CLSHM_VERSION);	/* the top-level VERSION file (Kbuild) */

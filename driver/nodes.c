@@ -6,7 +6,7 @@
  * /dev/clshm/0/shm, and minor 2 + hh is /dev/clshm/partition/<hh>, which
  * exists while partition hh is up (the local one while started, the
  * others while the fabric sees them up).  The names come from the class's
- * devnode(); modes are udev's to set beyond the defaults given here.
+ * devnode(); the modes of ctl and shm are udev's to set.
  *
  * Locking: the class is set up at module load and torn down at unload;
  * partition nodes change under part->lock (asserted).
@@ -27,16 +27,16 @@ static char *clshm_devnode(CLSHM_DEVNODE_CONST struct device *dev,
 {
 	unsigned int minor = MINOR(dev->devt);
 
-	if (minor == CLSHM_MINOR_CTL) {
-		if (mode)
-			*mode = 0600;
+	/*
+	 * ctl and shm keep devtmpfs's default, 0600 root: who may use clshm
+	 * is the administrator's choice, made by udev (packaging/
+	 * 60-clshm.rules: shm 0660 group clshm).  The partition nodes only
+	 * name partitions (xp_ftok), so everyone may see them.
+	 */
+	if (minor == CLSHM_MINOR_CTL)
 		return kasprintf(GFP_KERNEL, "clshm/0/ctl");
-	}
-	if (minor == CLSHM_MINOR_SHM) {
-		if (mode)
-			*mode = 0666;
+	if (minor == CLSHM_MINOR_SHM)
 		return kasprintf(GFP_KERNEL, "clshm/0/shm");
-	}
 	if (mode)
 		*mode = 0444;
 	return kasprintf(GFP_KERNEL, "clshm/partition/%02x",

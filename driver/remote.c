@@ -127,6 +127,7 @@ static void remote_ids_changed(struct clshm_part *part)
 	slot = clshm_fab_slot(part->fab, part->partid);
 	WRITE_ONCE(slot->serial_next, part->serial_next);
 	WRITE_ONCE(slot->mint_next, part->mint_next);
+	clshm_fab_wb(part->fab, &slot->serial_next, 2 * sizeof(u32));
 }
 
 /* ---------------------------------------------------------------------

@@ -51,13 +51,13 @@
  */
 #define pr_fmt(fmt) "clshm: " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
@@ -227,11 +227,17 @@ void clshm_seg_put(struct clshm_seg *seg)
 
 /*
  * The mapping file of a segment, made at its first attach (part->lock
- * held).  Its f_mapping is the backend's address space, so rmap and
- * unmap_mapping_range() reach every attach.
+ * held): a second file on the inode of the backend's shmem file, with
+ * clshm's operations, as shmem_file_setup() makes its own.  So its
+ * f_mapping is the backend's address space (rmap and
+ * unmap_mapping_range() reach every attach), and what the kernel reads
+ * of a shmem mapping's inode through an attach (/proc/PID/smaps asks
+ * shmem for its swap use) is a shmem inode.  /proc/PID/maps shows it
+ * as "/clshm:0xSHMID (deleted)", as System V's "/SYSVKEY (deleted)".
  */
 static int seg_get_file(struct clshm_seg *seg)
 {
+	struct inode *inode = file_inode(seg->memfile);
 	struct file *file;
 	char name[24];
 
@@ -239,12 +245,24 @@ static int seg_get_file(struct clshm_seg *seg)
 	if (seg->file)
 		return 0;
 	snprintf(name, sizeof(name), "clshm:0x%08x", seg->shmid);
-	file = anon_inode_getfile(name, &clshm_seg_fops, seg, O_RDWR);
+	/*
+	 * The file's references: the module (alloc_file_pseudo() takes none,
+	 * __fput() drops one through fops_put()) and the inode (its dentry's).
+	 */
+	__module_get(THIS_MODULE);
+	ihold(inode);
+	file = alloc_file_pseudo(inode, seg->memfile->f_path.mnt, name,
+				 O_RDWR, &clshm_seg_fops);
 	if (IS_ERR(file))
-		return PTR_ERR(file);
-	file->f_mapping = seg->mapping;
+		goto err_put_refs;
+	file->private_data = seg;
 	seg->file = file;
 	return 0;
+
+err_put_refs:
+	iput(inode);
+	module_put(THIS_MODULE);
+	return PTR_ERR(file);
 }
 
 /**
@@ -675,6 +693,27 @@ static const struct vm_operations_struct clshm_vm_ops = {
 	.fault = clshm_vm_fault,
 };
 
+/*
+ * The flags, operations and private data of a VMA that maps @seg: an
+ * attach (clshm_seg_attach_vma()) or a remap_file_pages() piece.  A
+ * read-only one stays read-only for good.
+ */
+static void seg_vma_setup(struct clshm_seg *seg, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_WRITE))
+		clshm_vm_flags_clear(vma, VM_MAYWRITE);
+	/*
+	 * Huge folios are mapped by the page cache's fault path, which needs
+	 * an ordinary shared file mapping: VM_MIXEDMAP would make the kernel
+	 * treat their PMDs as special and never drop their references.
+	 */
+	clshm_vm_flags_set(vma, VM_DONTEXPAND |
+			   (seg->huge ? 0 : seg->backend->vm_flags));
+	vma->vm_ops = &clshm_vm_ops;
+	vma->vm_private_data = (void *)((unsigned long)seg |
+					(seg->huge ? 0 : CLSHM_VMA_FRESH));
+}
+
 /**
  * clshm_seg_attach_vma - make @vma an attach of @seg
  * @seg: the segment, checked by the caller (part->lock held)
@@ -693,18 +732,7 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	if (err)
 		return err;
 	/* Commit: nothing below fails. */
-	if (!(vma->vm_flags & VM_WRITE))
-		clshm_vm_flags_clear(vma, VM_MAYWRITE);
-	/*
-	 * Huge folios are mapped by the page cache's fault path, which needs
-	 * an ordinary shared file mapping: VM_MIXEDMAP would make the kernel
-	 * treat their PMDs as special and never drop their references.
-	 */
-	clshm_vm_flags_set(vma, VM_DONTEXPAND |
-			   (seg->huge ? 0 : seg->backend->vm_flags));
-	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = (void *)((unsigned long)seg |
-					(seg->huge ? 0 : CLSHM_VMA_FRESH));
+	seg_vma_setup(seg, vma);
 	vma_set_file(vma, seg->file);
 	vma->vm_pgoff = 0;
 	seg->nattch++;
@@ -739,14 +767,7 @@ static int clshm_seg_file_mmap(struct file *file, struct vm_area_struct *vma)
 		err = -EIDRM;
 	if (err)
 		goto out_unlock;
-	if (!(vma->vm_flags & VM_WRITE))
-		clshm_vm_flags_clear(vma, VM_MAYWRITE);
-	/* As clshm_seg_attach_vma() sets them up. */
-	clshm_vm_flags_set(vma, VM_DONTEXPAND |
-			   (seg->huge ? 0 : seg->backend->vm_flags));
-	vma->vm_ops = &clshm_vm_ops;
-	vma->vm_private_data = (void *)((unsigned long)seg |
-					(seg->huge ? 0 : CLSHM_VMA_FRESH));
+	seg_vma_setup(seg, vma);
 	seg_vma_added(seg);
 out_unlock:
 	mutex_unlock(&part->lock);

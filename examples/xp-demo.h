@@ -53,7 +53,7 @@ static inline const char *xp_demo_hint(int err)
 	case ENOENT:
 		return "no such segment (or partition): is xp-writer still running? pass the key it printed";
 	case EACCES:
-		return "the segment is mode 0600: run as the writer's user or as root";
+		return "the segment is mode 0600 (run as the writer's user or as root), or /dev/clshm/0/shm refuses you (join group clshm: adduser USER clshm)";
 	case EIDRM:
 		return "the segment has been removed";
 	case ENOMEM:

@@ -5,7 +5,9 @@
 # guests.  Idempotent: when everything is present it only checks (well
 # under a second).  Installing needs root.
 #
-#   scripts/install-deps.sh [--check]    --check: report, install nothing
+#   scripts/install-deps.sh [--check] [--deb]
+#       --check: report, install nothing
+#       --deb: also what "make deb" and the packaged-install test need
 set -euo pipefail
 
 # Kernel packages are the "amd64" metapackages: whatever version they pull
@@ -27,7 +29,16 @@ pkgs=(
 )
 
 check_only=0
-[ "${1:-}" = --check ] && check_only=1
+for a in "$@"; do
+	case $a in
+	--check) check_only=1 ;;
+	# make deb (debhelper, DKMS sequence, lintian) and vm/admin-test
+	# (a Debian 12 image: debootstrap above, mke2fs -d).
+	--deb) pkgs+=(debhelper dh-dkms dkms dpkg-dev fakeroot lintian
+		      e2fsprogs) ;;
+	*) echo "usage: $0 [--check] [--deb]" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -198,6 +198,8 @@ run_tests() {
 #             sysv-conform.sh (on fabric memory); guest 1 then runs
 #             sysv-remote.sh (every segment owned by partition 0), and
 #             sysv-pair-end.sh keeps partition 0 up until it is done
+#   sources   1 guest, vm/run --fabric-kind nvdimm --no-start:
+#             fabric-sources.sh (binding fabric=pmemN and fabric=phys)
 part() {
 	scenario=${1:-}
 	case ${2:-} in
@@ -253,8 +255,11 @@ part() {
 			run_tests sysv-pair.sh sysv-conform.sh sysv-remote.sh \
 				sysv-pair-end.sh
 		fi ;;
+	sources)
+		# It unloads and loads the module: no counters to compare.
+		exec "$(find_test fabric-sources.sh)" ;;
 	*)
-		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sysv)" >&2
+		echo "run.sh: unknown scenario '$scenario' (basic, basic4, death, hostile, daemon, sysv, sources)" >&2
 		exit 2 ;;
 	esac
 }

@@ -440,14 +440,14 @@ int detach_all_self(void)
 		int off = 0;
 
 		/*
-		 * Attaches map a segment's own file ("anon_inode:clshm:0x...")
+		 * Attaches map a segment's own file ("/clshm:0x... (deleted)")
 		 * or the shm device.  Match the path field exactly: the
 		 * test binaries themselves live under /opt/clshm/.
 		 */
 		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start[n],
 			   &end[n], &off) < 2 || !off)
 			continue;
-		if (!strncmp(line + off, "anon_inode:clshm", 16) ||
+		if (!strncmp(line + off, "/clshm:0x", 9) ||
 		    !strncmp(line + off, "/dev/clshm/", 11))
 			n++;
 	}

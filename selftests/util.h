@@ -37,6 +37,7 @@
 #define CTL_EXIT_BUSY		4
 #define CTL_EXIT_NODRIVER	5
 #define CTL_EXIT_PERM		6
+#define CTL_EXIT_VERSION	7
 
 long page_size(void);
 const char *clshmctl_path(void);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The second half of "make demo": two partitions (two QEMU guests, each its
-# own kernel) on one ivshmem fabric.  vm/run runs this script in both
+# own kernel) on one ivshmem fabric; "make demo-nvdimm" runs it on a shared
+# NVDIMM instead.  vm/run runs this script in both
 # guests (CLSHM_GUEST is 0 or 1) and prefixes every line with [g0]/[g1].
 #
 #   partition 0: xp-writer creates a segment with a key minted for

@@ -12,6 +12,9 @@
 #                      "N passed, N failed, N skipped"
 #   make demo          deps, build, show clshm working: one guest, then two
 #                      guests (partitions) sharing a segment over ivshmem
+#   make demo-nvdimm   the two-partition half of the demo on a shared
+#                      NVDIMM (the host file as ACPI persistent memory,
+#                      clshm's fabric=pmem0 source) instead of ivshmem
 #   make vm-tools      host and guest helpers of the harness in build/:
 #                      ivshmem-server (vm/run --doorbell) and the static
 #                      fabric-atomic test program
@@ -27,7 +30,7 @@ VM_KERNELS ?= $(KERNELS)
 VM_BUILD := $(TOP)/build
 
 .PHONY: deps vm-kernel vm-modules vm-userspace vm-selftests-install \
-	vm-initramfs vm-tools vm-build check demo
+	vm-initramfs vm-tools vm-build check demo demo-nvdimm
 
 deps:
 	@bash $(TOP)/scripts/install-deps.sh
@@ -96,5 +99,13 @@ demo:
 	@echo
 	@echo "=== Part 2: two partitions (two guests, two kernels, one ivshmem fabric)"
 	@bash $(TOP)/vm/run --kernel stock --guests 2 --doorbell \
+		--copy $(TOP)/vm/demo-partitions.sh:/tmp/demo-partitions.sh \
+		-- sh /tmp/demo-partitions.sh
+
+demo-nvdimm:
+	@bash $(TOP)/scripts/install-deps.sh
+	@$(MAKE) -s --no-print-directory vm-modules vm-tools lib daemon ctl examples VM_KERNELS=stock
+	@echo "=== Two partitions (two guests, two kernels, one shared NVDIMM: fabric=pmem0, polled)"
+	@bash $(TOP)/vm/run --kernel stock --guests 2 --fabric-kind nvdimm --module-args partid=%g \
 		--copy $(TOP)/vm/demo-partitions.sh:/tmp/demo-partitions.sh \
 		-- sh /tmp/demo-partitions.sh

@@ -64,6 +64,9 @@ int clshm_fab_engage(struct clshm_part *part, u32 owner, u64 first,
 	 * the acquire of owner in the owner's clshm_fab_foreign_engaged().
 	 */
 	virt_store_release(&e->owner, owner + 1);
+	clshm_fab_wb(fab, e, sizeof(*e));
+	clshm_fab_wb(fab, &clshm_fab_slot(fab, part->partid)->nengaged,
+		     sizeof(u32));
 	__set_bit(idx, fd->engaged);
 	return idx;
 }
@@ -88,10 +91,12 @@ void clshm_fab_disengage(struct clshm_part *part, int idx)
 		return;
 	slot = clshm_fab_slot(fab, part->partid);
 	virt_store_release(&slot->engaged[idx].owner, 0);	/* as above */
+	clshm_fab_wb(fab, &slot->engaged[idx], sizeof(slot->engaged[idx]));
 	__clear_bit(idx, fd->engaged);
 	last = find_last_bit(fd->engaged, CLSHM_FAB_NENGAGE);
 	fab->nengaged = last >= CLSHM_FAB_NENGAGE ? 0 : last + 1;
 	WRITE_ONCE(slot->nengaged, fab->nengaged);
+	clshm_fab_wb(fab, &slot->nengaged, sizeof(u32));
 }
 
 /**
@@ -128,6 +133,7 @@ int clshm_fab_foreign_engaged(struct clshm_part *part,
 		if (i == part->partid)
 			continue;
 		slot = clshm_fab_slot(fab, i);
+		clshm_fab_inv(fab, slot, CLSHM_FAB_SLOT_SIZE);
 		if (fab->peers[i].state == CLSHM_PART_DOWN &&
 		    (!(to_fdev(fab)->undecided & BIT_ULL(i)) ||
 		     !READ_ONCE(slot->claim)))
@@ -174,6 +180,7 @@ void clshm_fab_disengage_all(struct clshm_fab_dev *fd)
 	for (i = 0; i < fab->nengaged; i++)
 		virt_store_release(&slot->engaged[i].owner, 0);	/* as above */
 	WRITE_ONCE(slot->nengaged, 0);
+	clshm_fab_wb(fab, slot, CLSHM_FAB_SLOT_SIZE);
 	bitmap_zero(fd->engaged, CLSHM_FAB_NENGAGE);
 	fab->nengaged = 0;
 }

@@ -6,8 +6,14 @@
  * ------
  * The fabric is a stack of files, each calling only the ones below it:
  *
- *   ivshmem.c  the source: binds QEMU's ivshmem PCI device, maps its
+ *   source.c   which source the module parameter fabric= names
+ *   ivshmem.c  a source: binds QEMU's ivshmem PCI device, maps its
  *              shared memory, rings and receives its doorbells
+ *   phys.c     a source: a physical range given by base and size, or a
+ *              persistent-memory region found by its resource; polls
+ *   bind.c     what every source does: the one-fabric rule, layout,
+ *              work items, handing the fabric to the partition, the
+ *              polling period and the flush mode
  *   member.c   membership: our slot, heartbeats, peer states, kernel and
  *              daemon hellos, join and leave, the fabric worker
  *   engage.c   engagement: which extents of other zones we map, and which
@@ -19,8 +25,8 @@
  * through the client table (struct clshm_fab_client) that remote.c
  * registers at join: a message for the segment layer, a peer that went
  * down, and the worker's periodic tick.  The source is reached through
- * struct clshm_fab_source, so another kind of shared memory (a physical
- * range, pmem) only adds a file beside ivshmem.c.
+ * struct clshm_fab_source, so another kind of shared memory only adds a
+ * file beside ivshmem.c and phys.c.
  *
  * Memory shared with other kernels
  * --------------------------------
@@ -46,6 +52,7 @@
 #ifndef _CLSHM_FABRIC_H
 #define _CLSHM_FABRIC_H
 
+#include <linux/libnvdimm.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/clshm_fabric.h>
@@ -55,6 +62,8 @@ struct clshm_part;
 #define FAB_HB_MS		100	/* heartbeat period */
 #define FAB_CLAIM_WAIT		3	/* heartbeat periods to watch a held slot */
 #define FAB_POLLMS_MAX		FAB_HB_MS
+#define FAB_HOT_MS		200	/* fast polling after any traffic... */
+#define FAB_SPIN_US		200	/* ...a pass every 200-400 us */
 #define FAB_IVPOSITION_MAX	0xffffu
 
 /* Fabric statistics, in the order of the clshm_fabinfo counters. */
@@ -113,13 +122,18 @@ struct clshm_fab_client {
 
 /**
  * struct clshm_fab_source - where the fabric's memory comes from
- * @name: shown in logs
+ * @name: shown in logs and by clshm_fabinfo users ("ivshmem", "phys",
+ *        "pmem")
  * @doorbell: interrupt partition @bell (a doorbell id); called with
- *            fab->tx_lock held, after the message it announces is visible
+ *            fab->tx_lock held, after the message it announces is visible;
+ *            NULL for a source without doorbells (fab->doorbell false)
+ * @irq_setup: optional; make the source's interrupt kick the worker,
+ *             called by clshm_fab_bind() once the work items exist
  */
 struct clshm_fab_source {
 	const char *name;
 	void (*doorbell)(struct clshm_fabric *fab, s32 bell);
+	int (*irq_setup)(struct clshm_fabric *fab);
 };
 
 /**
@@ -128,7 +142,8 @@ struct clshm_fab_source {
 struct clshm_fabric {
 	/* Immutable after bind. */
 	const struct clshm_fab_source *src;
-	struct device *dev;
+	struct device *dev;		/* or NULL (phys.c) */
+	const char *name;		/* for logs: device or resource */
 	void *base;			/* the memory, mapped write-back */
 	phys_addr_t phys;		/* its bus address */
 	u64 size;
@@ -138,6 +153,7 @@ struct clshm_fabric {
 	u64 zones_off;
 	u64 zone_size;
 	bool doorbell;			/* the source has doorbells */
+	bool flush;			/* not coherent: write back, invalidate */
 	u32 ivposition;			/* our doorbell id */
 
 	/* Protected by part->lock. */
@@ -179,6 +195,9 @@ struct clshm_fab_dev {
 	/* Immutable after bind. */
 	struct clshm_part *part;		/* clshm_local */
 	unsigned long period;			/* worker period, jiffies */
+
+	/* Polling: set by clshm_fab_send(), cleared by the worker. */
+	atomic_t sent;				/* messages sent since a pass */
 	struct clshm_fab_hdr hdr;		/* the header as validated */
 
 	/* Protected by part->lock. */
@@ -209,6 +228,8 @@ struct clshm_fab_dev {
 	bool own_foreign;			/* our claim word is not ours... */
 	unsigned long own_foreign_since;	/* ...since then (jiffies) */
 	struct fab_wpeer wp[CLSHM_FAB_MAX_PARTS];
+	bool rx_busy;				/* a message came this pass */
+	unsigned long hot_until;		/* poll fast until then */
 	bool hdr_bad;				/* the header differs... */
 	struct clshm_fab_hdr hdr_seen;		/* ...and looked like this */
 };
@@ -222,6 +243,25 @@ static inline void clshm_fab_stat(struct clshm_fabric *fab,
 				  enum clshm_fab_stat s, s64 n)
 {
 	atomic64_add(n, &fab->stats[s]);
+}
+
+/*
+ * The flush mode (see "Coherence" above): write back @len bytes at @p
+ * that we wrote, before publishing them; invalidate @len bytes at @p that
+ * another kernel writes, before reading them.  Nothing when coherent.
+ */
+static inline void clshm_fab_wb(struct clshm_fabric *fab, void *p, size_t len)
+{
+	if (fab->flush) {
+		arch_wb_cache_pmem(p, len);	/* clwb (x86) */
+		wmb();	/* the write-backs before what publishes them */
+	}
+}
+
+static inline void clshm_fab_inv(struct clshm_fabric *fab, void *p, size_t len)
+{
+	if (fab->flush)
+		arch_invalidate_pmem(p, len);	/* clflush(opt), fenced */
 }
 
 /* Where things are: @id, @from, @to < fab->nparts (cached, validated). */
@@ -305,8 +345,19 @@ int clshm_fab_start(struct clshm_fab_dev *fd, unsigned long period);
 void clshm_fab_stop(struct clshm_fab_dev *fd);
 void clshm_fab_kick(struct clshm_fabric *fab);
 
-/* ivshmem.c: called by main.c */
-int clshm_fabric_init(void);		/* registers the PCI driver */
+/* bind.c: called by the sources */
+int clshm_fab_bind_params_check(void);
+int clshm_fab_bind(struct clshm_fab_dev *fd);
+void clshm_fab_unbind(struct clshm_fab_dev *fd);
+
+/* phys.c and ivshmem.c: called by source.c */
+int clshm_fab_phys_init(const char *what);
+void clshm_fab_phys_exit(void);
+int clshm_fab_ivshmem_init(void);
+void clshm_fab_ivshmem_exit(void);
+
+/* source.c: called by main.c */
+int clshm_fabric_init(void);		/* binds the source fabric= names */
 void clshm_fabric_exit(void);
 
 #endif /* _CLSHM_FABRIC_H */

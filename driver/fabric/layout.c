@@ -121,9 +121,11 @@ static const char *fab_hdr_mismatch(const struct clshm_fab_hdr *h, u64 size,
 /* One copy of the header; format read first, with acquire. */
 static void fab_hdr_read(struct clshm_fabric *fab, struct clshm_fab_hdr *h)
 {
-	/* Pairs with the release of READY in fab_format(). */
-	u32 format = virt_load_acquire(&fab_hdr(fab)->format);
+	u32 format;
 
+	clshm_fab_inv(fab, fab_hdr(fab), sizeof(*h));
+	/* Pairs with the release of READY in fab_format(). */
+	format = virt_load_acquire(&fab_hdr(fab)->format);
 	memcpy(h, fab_hdr(fab), sizeof(*h));
 	h->format = format;
 }
@@ -161,6 +163,7 @@ static void fab_format(struct clshm_fabric *fab, const struct fab_geom *g,
 			memset(fab->base + g->mbox_off +
 			       ((u64)f * nparts + t) * CLSHM_FAB_MBOX_SIZE,
 			       0, CLSHM_FAB_MBOX_HDR);
+	clshm_fab_wb(fab, fab->base + g->slots_off, g->zones_off - g->slots_off);
 
 	/*
 	 * Layout before magic, magic before READY: pairs with the acquire
@@ -168,8 +171,10 @@ static void fab_format(struct clshm_fabric *fab, const struct fab_geom *g,
 	 * partition.
 	 */
 	virt_wmb();
+	clshm_fab_wb(fab, hdr, sizeof(*hdr));
 	WRITE_ONCE(hdr->magic, CLSHM_FAB_MAGIC);
 	virt_store_release(&hdr->format, CLSHM_FAB_READY);
+	clshm_fab_wb(fab, hdr, sizeof(*hdr));
 }
 
 /*
@@ -187,6 +192,7 @@ int clshm_fab_layout(struct clshm_fab_dev *fd, u32 formatter)
 	u32 format;
 	int i;
 
+	clshm_fab_inv(fab, hdr, sizeof(*hdr));
 	format = virt_load_acquire(&hdr->format);	/* pairs with fab_format() */
 	if (format == CLSHM_FAB_UNFORMATTED && READ_ONCE(hdr->magic) == 0) {
 		if (fab_geometry(fab->size, fabparts, &g)) {
@@ -194,6 +200,7 @@ int clshm_fab_layout(struct clshm_fab_dev *fd, u32 formatter)
 			       fab->size, fabparts, FAB_MIN_ZONE_PAGES);
 			return -ENOSPC;
 		}
+		/* Not coherent: the admin makes one partition load first. */
 		if (cmpxchg(&hdr->format, CLSHM_FAB_UNFORMATTED,
 			    CLSHM_FAB_FORMATTING) == CLSHM_FAB_UNFORMATTED) {
 			fab_format(fab, &g, fabparts, formatter,
@@ -205,6 +212,7 @@ int clshm_fab_layout(struct clshm_fab_dev *fd, u32 formatter)
 	}
 
 	for (i = 0; i < FAB_FORMAT_WAIT_MS / FAB_FORMAT_POLL_MS; i++) {
+		clshm_fab_inv(fab, &hdr->format, sizeof(u32));
 		if (virt_load_acquire(&hdr->format) != CLSHM_FAB_FORMATTING)
 			break;
 		msleep(FAB_FORMAT_POLL_MS);

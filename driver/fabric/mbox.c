@@ -33,6 +33,8 @@
  */
 void clshm_fab_ring(struct clshm_fabric *fab, s32 bell)
 {
+	if (!fab->src->doorbell)
+		return;		/* a polled source: the peer's worker finds it */
 	fab->src->doorbell(fab, bell);
 	clshm_fab_stat(fab, CLSHM_FS_DOORBELLS, 1);
 }
@@ -74,6 +76,7 @@ int clshm_fab_send(struct clshm_part *part, u32 to, struct clshm_fab_msg *msg)
 	m = fab_mbox(fab, fd->tx_from, to);
 	head = fab->tx_head[to];
 	/* Pairs with the release of tail in the receiver's fab_receive(). */
+	clshm_fab_inv(fab, &m->tail, sizeof(u64));
 	tail = virt_load_acquire(&m->tail);
 	err = -EAGAIN;
 	if (head - tail > CLSHM_FAB_MBOX_NENTS) {
@@ -90,18 +93,28 @@ int clshm_fab_send(struct clshm_part *part, u32 to, struct clshm_fab_msg *msg)
 	msg->inc = fd->tx_inc;
 	msg->from = fd->tx_from;
 	memcpy(fab_mbox_ent(m, head), msg, sizeof(*msg));
+	clshm_fab_wb(fab, fab_mbox_ent(m, head), sizeof(*msg));
 	fab->tx_head[to] = ++head;
 	/*
 	 * The entry before the head that publishes it: pairs with the
 	 * acquire of head in the receiver's fab_receive() (member.c).
 	 */
 	virt_store_release(&m->head, head);
+	clshm_fab_wb(fab, &m->head, sizeof(u64));
 	clshm_fab_stat(fab, CLSHM_FS_MSGS_SENT, 1);
 	if (fd->tx_bell[to] >= 0)
 		clshm_fab_ring(fab, fd->tx_bell[to]);
 	err = 0;
 out_unlock:
 	spin_unlock(&fab->tx_lock);
+	if (!err && !fab->doorbell) {
+		/*
+		 * Polling: the answer comes soon, so the worker starts
+		 * polling fast now (see fab_poll_hot() in member.c).
+		 */
+		atomic_set(&fd->sent, 1);
+		mod_delayed_work(fab->wq, &fab->work, 0);
+	}
 	return err;
 }
 

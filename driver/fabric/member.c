@@ -123,9 +123,12 @@ static void fab_hb_work(struct work_struct *work)
 
 	spin_lock(&fd->hb_lock);
 	beating = fd->hb_slot;
+	if (beating)
+		clshm_fab_inv(&fd->fab, &fd->hb_slot->claim, sizeof(u64));
 	if (beating && READ_ONCE(fd->hb_slot->claim) == fd->hb_inc) {
 		fd->hb++;
 		WRITE_ONCE(fd->hb_slot->heartbeat, fd->hb);
+		clshm_fab_wb(&fd->fab, &fd->hb_slot->heartbeat, sizeof(u64));
 	}
 	spin_unlock(&fd->hb_lock);
 	if (beating)
@@ -147,6 +150,7 @@ static void fab_hb_set(struct clshm_fab_dev *fd, struct clshm_fab_slot *slot,
 	if (slot) {
 		fd->hb = READ_ONCE(slot->heartbeat) + 1;
 		WRITE_ONCE(slot->heartbeat, fd->hb);
+		clshm_fab_wb(&fd->fab, &slot->heartbeat, sizeof(u64));
 	}
 	spin_unlock(&fd->hb_lock);
 	if (slot)
@@ -247,8 +251,10 @@ struct fab_slot_view {
 	char host[CLSHM_FAB_HOSTNAME_MAX];
 };
 
-static void fab_slot_read(struct clshm_fab_slot *s, struct fab_slot_view *v)
+static void fab_slot_read(struct clshm_fabric *fab, struct clshm_fab_slot *s,
+			  struct fab_slot_view *v)
 {
+	clshm_fab_inv(fab, s, offsetof(struct clshm_fab_slot, engaged));
 	/* The holder fills its slot, then incarnation, then state (release). */
 	/* Pairs with the release of state in fab_slot_fill()/fab_own_repair(). */
 	v->state = virt_load_acquire(&s->state);
@@ -323,7 +329,7 @@ static void fab_scan_peer(struct clshm_fab_dev *fd, u32 id, unsigned long tmo)
 	u32 reason;
 
 	lockdep_assert_held(&fd->part->lock);
-	fab_slot_read(clshm_fab_slot(fab, id), &v);
+	fab_slot_read(fab, clshm_fab_slot(fab, id), &v);
 	valid = v.claim && v.claim == v.inc;
 	if (valid && v.state != CLSHM_PART_JOINING && v.state != CLSHM_PART_UP) {
 		if (v.state != CLSHM_PART_DOWN && v.state != CLSHM_PART_LEAVING)
@@ -454,6 +460,7 @@ static void fab_own_repair(struct clshm_fab_dev *fd)
 	virt_wmb();	/* pairs with virt_rmb() in fab_slot_read() */
 	WRITE_ONCE(slot->incarnation, part->incarnation);
 	virt_store_release(&slot->state, CLSHM_PART_UP);
+	clshm_fab_wb(fab, slot, CLSHM_FAB_SLOT_SIZE);
 }
 
 enum fab_own {
@@ -475,11 +482,13 @@ static enum fab_own fab_own_slot(struct clshm_fab_dev *fd)
 	struct clshm_part *part = fd->part;
 	struct clshm_fabric *fab = &fd->fab;
 	struct clshm_fab_slot *slot = clshm_fab_slot(fab, part->partid);
-	u64 claim = READ_ONCE(slot->claim);
 	char host[CLSHM_FAB_HOSTNAME_MAX];
+	u64 claim;
 	u32 i;
 
 	lockdep_assert_held(&part->lock);
+	clshm_fab_inv(fab, &slot->claim, sizeof(u64));
+	claim = READ_ONCE(slot->claim);
 	if (claim == part->incarnation) {
 		fd->own_foreign = false;
 		fab_own_repair(fd);
@@ -666,6 +675,7 @@ static bool fab_receive(struct clshm_fab_dev *fd, u32 from, u32 me, u64 epoch)
 	const char *why;
 
 	/* Pairs with the release of head in clshm_fab_send(). */
+	clshm_fab_inv(fab, &mb->head, sizeof(u64));
 	head = virt_load_acquire(&mb->head);
 	tail = peer->rx_tail;
 	n = head - tail;
@@ -680,6 +690,7 @@ static bool fab_receive(struct clshm_fab_dev *fd, u32 from, u32 me, u64 epoch)
 		if (READ_ONCE(fd->epoch) != epoch)
 			return false;	/* left (and maybe joined again) */
 		/* One copy; only the copy is looked at from here on. */
+		clshm_fab_inv(fab, fab_mbox_ent(mb, tail), sizeof(msg));
 		memcpy(&msg, fab_mbox_ent(mb, tail), sizeof(msg));
 		why = clshm_fab_msg_bad(&msg, tail, inc, from);
 		if (why)
@@ -692,12 +703,37 @@ static bool fab_receive(struct clshm_fab_dev *fd, u32 from, u32 me, u64 epoch)
 	peer->rx_tail = tail;
 	/* Our copies before the tail: pairs with clshm_fab_send()'s acquire. */
 	virt_store_release(&mb->tail, tail);
+	clshm_fab_wb(fab, &mb->tail, sizeof(u64));
+	if (n)
+		fd->rx_busy = true;
 	return n == CLSHM_FAB_MBOX_NENTS;
 }
 
 /* ---------------------------------------------------------------------
  * The worker
  */
+
+/*
+ * Adaptive polling (no lock; the worker's own state).  Without doorbells,
+ * for FAB_HOT_MS after any message received or sent (answers follow
+ * messages) the worker passes again after sleeping FAB_SPIN_US (a
+ * high-resolution sleep: a jiffy is 4 ms at HZ=250), then falls back to
+ * the idle period.  Return: true to pass again at once after the sleep.
+ */
+static bool fab_poll_hot(struct clshm_fab_dev *fd)
+{
+	bool busy = fd->rx_busy || atomic_xchg(&fd->sent, 0);
+
+	fd->rx_busy = false;
+	if (fd->fab.doorbell)
+		return false;
+	if (busy)
+		fd->hot_until = jiffies + msecs_to_jiffies(FAB_HOT_MS);
+	if (!time_before(jiffies, fd->hot_until))
+		return false;
+	usleep_range(FAB_SPIN_US, 2 * FAB_SPIN_US);
+	return true;
+}
 
 static void fab_work(struct work_struct *work)
 {
@@ -707,7 +743,7 @@ static void fab_work(struct work_struct *work)
 	struct clshm_fabric *fab = &fd->fab;
 	struct clshm_part *part = fd->part;
 	unsigned long tmo;
-	bool more = false;
+	bool more = false, hot;
 	u64 epoch;
 	u32 i, me;
 
@@ -740,10 +776,11 @@ static void fab_work(struct work_struct *work)
 		if (fd->wp[i].rx_active)
 			more |= fab_receive(fd, i, me, epoch);
 	fab->client->tick(part);
+	hot = !more && fab_poll_hot(fd);
 
 	mutex_lock(&part->lock);
 	if (fab_session_ok(fd, epoch)) {
-		if (more)
+		if (more || hot)
 			mod_delayed_work(fab->wq, &fab->work, 0);
 		else
 			queue_delayed_work(fab->wq, &fab->work, fd->period);
@@ -770,13 +807,17 @@ static int fab_claim(struct clshm_fab_dev *fd, u32 id, u64 inc)
 	int i;
 
 	lockdep_assert_held(&fd->part->lock);
+	/* Not coherent: the cmpxchg arbitrates only within one host. */
+	clshm_fab_inv(&fd->fab, slot, offsetof(struct clshm_fab_slot, engaged));
 	old = cmpxchg64(&slot->claim, 0, inc);
+	clshm_fab_wb(&fd->fab, &slot->claim, sizeof(u64));
 	if (!old || old == inc)
 		return 0;
 
 	hb = READ_ONCE(slot->heartbeat);
 	for (i = 0; i < FAB_CLAIM_WAIT; i++) {
 		msleep(FAB_HB_MS);
+		clshm_fab_inv(&fd->fab, &slot->heartbeat, sizeof(u64));
 		if (READ_ONCE(slot->heartbeat) != hb)
 			goto clash;
 	}
@@ -785,6 +826,7 @@ static int fab_claim(struct clshm_fab_dev *fd, u32 id, u64 inc)
 		       id);
 		return -EADDRINUSE;
 	}
+	clshm_fab_wb(&fd->fab, &slot->claim, sizeof(u64));
 	clshm_fab_slot_hostname(slot, host);
 	pr_info("took over slot %u from a partition that stopped (host %s, incarnation %llu)\n",
 		id, host, old);
@@ -814,6 +856,7 @@ static void fab_slot_fill(struct clshm_fab_dev *fd, u32 id, u64 inc)
 	virt_wmb();	/* pairs with virt_rmb() in fab_slot_read() */
 	WRITE_ONCE(slot->incarnation, inc);
 	virt_store_release(&slot->state, CLSHM_PART_UP);
+	clshm_fab_wb(&fd->fab, slot, CLSHM_FAB_SLOT_SIZE);
 	fab_hb_set(fd, slot, inc);
 }
 
@@ -872,6 +915,7 @@ int clshm_fab_join(struct clshm_part *part,
 		peer->hostname[0] = 0;
 		peer->dev = NULL;
 		/* What is queued for us now was meant for an earlier boot. */
+		clshm_fab_inv(fab, &fab_mbox(fab, i, id)->head, sizeof(u64));
 		fd->rx_start[i] = i == id ? 0 :
 				  READ_ONCE(fab_mbox(fab, i, id)->head);
 	}
@@ -879,12 +923,17 @@ int clshm_fab_join(struct clshm_part *part,
 	spin_lock(&fab->tx_lock);
 	for (i = 0; i < fab->nparts; i++) {
 		struct clshm_fab_mbox *m = fab_mbox(fab, id, i);
-		u64 head = READ_ONCE(m->head), tail = READ_ONCE(m->tail);
+		u64 head, tail;
+
+		clshm_fab_inv(fab, m, CLSHM_FAB_MBOX_HDR);
+		head = READ_ONCE(m->head);
+		tail = READ_ONCE(m->tail);
 
 		/* Go on after our earlier boot's messages (receivers drop
 		 * them by incarnation); restart at the tail if head is junk. */
 		fab->tx_head[i] = head - tail > CLSHM_FAB_MBOX_NENTS ? tail : head;
 		WRITE_ONCE(m->head, fab->tx_head[i]);
+		clshm_fab_wb(fab, &m->head, sizeof(u64));
 		fd->tx_bell[i] = -1;
 	}
 	fd->tx_open = true;
@@ -930,6 +979,7 @@ void clshm_fab_leave(struct clshm_part *part, bool force)
 	id = part->partid;
 	slot = clshm_fab_slot(fab, id);
 	WRITE_ONCE(slot->state, CLSHM_PART_LEAVING);
+	clshm_fab_wb(fab, &slot->state, sizeof(u32));
 
 	spin_lock(&fab->tx_lock);
 	memcpy(bells, fd->tx_bell, sizeof(bells));
@@ -951,6 +1001,7 @@ void clshm_fab_leave(struct clshm_part *part, bool force)
 	 * cmpxchg (a full barrier) of a partition claiming it in fab_claim().
 	 */
 	virt_store_release(&slot->claim, 0);
+	clshm_fab_wb(fab, slot, offsetof(struct clshm_fab_slot, engaged));
 	for (i = 0; i < fab->nparts; i++)
 		if (bells[i] >= 0)
 			clshm_fab_ring(fab, bells[i]);

@@ -594,7 +594,7 @@ TEST_F(abi, maps_name_attach)
 	ASSERT_LE(0, id);
 	p = mmap(NULL, ps, PROT_READ, MAP_SHARED, self->shm, (off_t)id * ps);
 	ASSERT_NE(MAP_FAILED, p);
-	snprintf(want, sizeof(want), "anon_inode:clshm:0x%08x", id);
+	snprintf(want, sizeof(want), "/clshm:0x%08x (deleted)", id);
 	f = fopen("/proc/self/maps", "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f))

@@ -128,7 +128,7 @@ TEST_F(daemon, second_daemon_already_running)
 	ASSERT_NE(0, pid);
 	status = clshmd_status(&r, -1);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("clshmd: %s", status_str(status));
-	EXPECT_EQ(3, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
+	EXPECT_EQ(CTL_EXIT_STARTED, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
 	snprintf(want, sizeof(want), "%u", pid);
 	EXPECT_NE(NULL, strstr(clshmd_output(&r), want))
 		TH_LOG("the message does not name pid %s: %s", want,
@@ -145,7 +145,7 @@ TEST_F(daemon, clshmd_as_user_6)
 	int status = clshmd_status(&r, TEST_UID);
 
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("clshmd: %s", status_str(status));
-	EXPECT_EQ(6, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
+	EXPECT_EQ(CTL_EXIT_PERM, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
 }
 
 TEST_F(daemon, clshmd_bad_partition_2)
@@ -165,7 +165,7 @@ TEST_F(daemon, clshmd_bad_partition_2)
 	}
 }
 
-TEST_F(daemon, clshmd_shut_down_4)
+TEST_F(daemon, clshmd_shut_down_5)
 {
 	struct clshmd_run r = { .args = { "-f", "0" } };
 	int status;
@@ -173,7 +173,7 @@ TEST_F(daemon, clshmd_shut_down_4)
 	ASSERT_EQ(0, ensure_down());
 	status = clshmd_status(&r, -1);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("clshmd: %s", status_str(status));
-	EXPECT_EQ(4, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
+	EXPECT_EQ(CTL_EXIT_NODRIVER, WEXITSTATUS(status)) TH_LOG("%s", clshmd_output(&r));
 	/* and says what to do */
 	EXPECT_NE(NULL, strstr(clshmd_output(&r), "clshmctl startup"))
 		TH_LOG("%s", clshmd_output(&r));

@@ -45,7 +45,7 @@ echo "# partition down"
 expect_rc 0 "getcfg while down" clshmctl getcfg
 has "getcfg says down" "^state +down"
 has "getcfg says no daemon" "^daemon pid +none"
-expect_rc 4 "clshmd (background) while down exits 4" clshmd 0
+expect_rc 5 "clshmd (background) while down exits 5 (no driver: the shared exit table)" clshmd 0
 has "background clshmd reports the error on stderr" "shut down"
 expect_rc 2 "maxdpgs 0 is refused" clshmctl maxdpgs 0
 has "maxdpgs 0 gives the range" "from 1 to 256"

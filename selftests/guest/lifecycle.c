@@ -529,6 +529,25 @@ TEST_F(life, partial_munmap)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * /proc/PID/smaps of an attach: the kernel asks shmem for the swap use of
+ * the mapping's inode, which must be the segment's shmem inode.
+ */
+TEST_F(life, smaps_of_an_attach)
+{
+	size_t ps = page_size();
+	int id = new_seg(4);
+	char *p;
+
+	ASSERT_LE(0, id);
+	p = xp_shmat(id, NULL, 0);
+	ASSERT_NE(XP_FAILED, p);
+	memset(p, 1, 4 * ps);
+	EXPECT_EQ(16, smaps_kb(p, "Rss"));
+	EXPECT_EQ(0, smaps_kb(p, "Swap"));
+	ASSERT_EQ(0, xp_shmdt(p));
+}
+
 TEST_F(life, partial_mprotect)
 {
 	size_t ps = page_size();
@@ -1003,6 +1022,85 @@ TEST_F(life, huge_tail_in_small_pages)
 	EXPECT_EQ(0, bad);
 	ASSERT_EQ(0, xp_shmdt((void *)q));
 	ASSERT_EQ(0, xp_shmdt((void *)p));
+}
+
+/*
+ * Splitting a PMD-mapped attach: unmapping one page inside the first
+ * folio turns that folio's PMD into PTEs (the kernel splits the mapping,
+ * not the folio) and leaves the second folio's PMD alone; every other
+ * byte stays, and what one piece writes another attach reads.
+ */
+TEST_F(life, huge_partial_munmap_splits_pmd)
+{
+	size_t ps = page_size(), off, size = HUGE_SEG_PAGES * ps;
+	char *p, *hole, *q;
+	int id, bad = 0;
+
+	if (!huge_folios())
+		SKIP(return, "clshm runs without huge folios");
+	id = new_seg(HUGE_SEG_PAGES);
+	ASSERT_LE(0, id);
+	p = xp_shmat(id, NULL, 0);
+	ASSERT_NE(XP_FAILED, p);
+	for (off = 0; off < size; off += ps)
+		p[off] = (char)(off >> 12) | 1;
+	ASSERT_EQ(4096, smaps_kb(p, "ShmemPmdMapped"));
+	hole = p + (1UL << 20);
+	ASSERT_EQ(0, munmap(hole, ps));
+	EXPECT_EQ(2, seg_nattch(id));
+	EXPECT_EQ(0, smaps_kb(p, "ShmemPmdMapped"));
+	EXPECT_EQ(2048, smaps_kb(hole + ps, "ShmemPmdMapped"));
+	for (off = 0; off < size; off += ps)
+		if (p + off != hole)
+			bad += p[off] != ((char)(off >> 12) | 1);
+	EXPECT_EQ(0, bad);
+	p[ps] = 'x';
+	q = xp_shmat(id, NULL, SHM_RDONLY);
+	ASSERT_NE(XP_FAILED, q);
+	EXPECT_EQ('x', q[ps]);
+	/* the page under the hole stays in the segment */
+	EXPECT_EQ((char)((1UL << 20) >> 12) | 1, q[1UL << 20]);
+	ASSERT_EQ(0, xp_shmdt(q));
+	ASSERT_EQ(0, xp_shmdt(p));
+	EXPECT_EQ(0, seg_nattch(id));
+}
+
+static int write_at(void *arg)
+{
+	volatile char *c = arg;
+
+	*c = 1;		/* SIGSEGV when read-only */
+	return 0;
+}
+
+/* A read-only page inside a PMD-mapped folio: only that page refuses. */
+TEST_F(life, huge_partial_mprotect_splits_pmd)
+{
+	size_t ps = page_size();
+	char *p, *ro;
+	int id, status;
+
+	if (!huge_folios())
+		SKIP(return, "clshm runs without huge folios");
+	id = new_seg(HUGE_SEG_PAGES);
+	ASSERT_LE(0, id);
+	p = xp_shmat(id, NULL, 0);
+	ASSERT_NE(XP_FAILED, p);
+	memset(p, 'a', HUGE_SEG_PAGES * ps);
+	ro = p + (3UL << 20);
+	ASSERT_EQ(0, mprotect(ro, ps, PROT_READ));
+	EXPECT_EQ(3, seg_nattch(id));
+	/* the first folio's 2 MiB lie inside the first piece: still a PMD */
+	EXPECT_EQ(2048, smaps_kb(p, "ShmemPmdMapped"));
+	EXPECT_EQ('a', ro[0]);
+	ro[ps] = 'b';
+	ro[-1] = 'b';
+	status = run_child(-1, write_at, ro);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		TH_LOG("child: %s", status_str(status));
+	EXPECT_EQ('a', ro[0]);
+	ASSERT_EQ(0, xp_shmdt(p));
+	EXPECT_EQ(0, seg_nattch(id));
 }
 
 /*
