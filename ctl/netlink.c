@@ -327,9 +327,16 @@ int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
 		return r;
 	grp = genl_ctrl_resolve_grp(sk, CLSHM_GENL_NAME,
 				    CLSHM_GENL_MCGRP_EVENTS);
-	if (grp < 0 || nl_socket_add_membership(sk, grp)) {
+	err = grp < 0 ? grp : nl_socket_add_membership(sk, grp);
+	if (err) {
+		/* libnl says "Operation not permitted" as NLE_PERM */
+		if (err == -NLE_PERM) {
+			errmsg("monitor: only root (CAP_SYS_ADMIN) may watch the events: they name every user's segments");
+			nl_socket_free(sk);
+			return EX_PERM;
+		}
 		errmsg("monitor: cannot join the '%s' group: %s",
-		       CLSHM_GENL_MCGRP_EVENTS, nl_geterror(grp < 0 ? grp : 0));
+		       CLSHM_GENL_MCGRP_EVENTS, nl_geterror(err));
 		nl_socket_free(sk);
 		return EX_ERROR;
 	}

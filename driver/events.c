@@ -19,8 +19,12 @@
 
 #include "clshm.h"
 
+/*
+ * The events name every user's segments and the pids that use them, more
+ * than ipcs shows an unprivileged user: only CAP_SYS_ADMIN may join.
+ */
 static const struct genl_multicast_group clshm_genl_mcgrps[] = {
-	{ .name = CLSHM_GENL_MCGRP_EVENTS, },
+	{ .name = CLSHM_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_SYS_ADMIN, },
 };
 
 static struct genl_family clshm_genl_family = {

@@ -537,6 +537,8 @@ TEST_F(netlink, del_orphans)
 }
 
 /* As TEST_UID: what the user may see and remove. */
+static int monitor_open(struct nl *nl);
+
 struct user_view {
 	int hidden;	/* root's 0600 segment */
 	int visible;	/* root's 0644 segment */
@@ -559,6 +561,9 @@ static int user_checks(void *arg)
 	CHILD_CHECK(nl_dump(&nl, s, 0) == 0);
 	CHILD_CHECK(count_of(s, v->hidden) == 0);
 	CHILD_CHECK(count_of(s, v->visible) == 1);
+	close(nl.fd);
+	/* the event stream names everybody's segments: admins only */
+	CHILD_CHECK(monitor_open(&nl) == -1 && errno == EPERM);
 	free(s);
 	return 0;
 }

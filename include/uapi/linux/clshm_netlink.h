@@ -14,7 +14,9 @@
  * the segment's owner or creator, or CAP_SYS_ADMIN.
  *
  * Events go to the multicast group CLSHM_GENL_MCGRP_EVENTS ("events"),
- * one message per event, its command naming the event.
+ * one message per event, its command naming the event.  They name every
+ * user's segments and the processes that use them, so joining the group
+ * needs CAP_SYS_ADMIN (EPERM otherwise).
  */
 #ifndef _UAPI_LINUX_CLSHM_NETLINK_H
 #define _UAPI_LINUX_CLSHM_NETLINK_H
