@@ -54,12 +54,48 @@
  *	(CLSHM_NL_A_PID, CLSHM_NL_A_PART: where the process runs)
  * @CLSHM_NL_CMD_EV_DETACHED: event: an attach went away (CLSHM_NL_A_PID:
  *	the process that detached, 0 if a kernel thread did it for it)
+ * @CLSHM_NL_CMD_ATT_GET: with NLM_F_DUMP: the attaches of the segments
+ *	the caller may read, one message per mapping: CLSHM_NL_A_SEG_SHMID,
+ *	CLSHM_NL_A_PID, CLSHM_NL_A_COMM, CLSHM_NL_A_PART (this partition),
+ *	CLSHM_NL_A_ATT_START, CLSHM_NL_A_ATT_END, CLSHM_NL_A_ATT_RDONLY
+ *	(flag).  A process that maps one attach in pieces (partial munmap,
+ *	mprotect) has one message per piece.  For a segment this partition
+ *	owns, attaches in other partitions come as one message per partition
+ *	with CLSHM_NL_A_PART and CLSHM_NL_A_SEG_NATTCH, and no pid: ask that
+ *	partition for its processes.  Optional CLSHM_NL_A_SEG_SHMID in the
+ *	request: only that segment's attaches.  Resumes by shmid like
+ *	SEG_GET; the attaches of one segment are read at once.
+ * @CLSHM_NL_CMD_PART_GET: with NLM_F_DUMP: one message per partition
+ *	that is not down, the local one first: CLSHM_NL_A_PART,
+ *	CLSHM_NL_A_PART_STATE (CLSHM_PART_*), CLSHM_NL_A_PART_INCARNATION,
+ *	CLSHM_NL_A_PART_LOCAL (flag, on the local one).  Anyone may read it.
+ * @CLSHM_NL_CMD_COUNTERS_GET: the driver's counters (what
+ *	CLSHM_IOC_COUNTERS returns): one reply holding the nest
+ *	CLSHM_NL_A_COUNTERS, whose attributes are u64 values numbered by
+ *	enum clshm_nl_counter.  Anyone may read them.
+ * @CLSHM_NL_CMD_EV_PART_UP: event: a partition came up (CLSHM_NL_A_PART,
+ *	CLSHM_NL_A_PART_INCARNATION); the local one when clshmd starts it
+ * @CLSHM_NL_CMD_EV_PART_DOWN: event: a partition went down (its segments
+ *	are orphaned here)
+ * @CLSHM_NL_CMD_EV_PART_REJOINED: event: a partition came back with a
+ *	new incarnation (it rebooted; what it had is gone)
+ * @CLSHM_NL_CMD_EV_DAEMON_UP: event: clshmd registered (CLSHM_NL_A_PID)
+ * @CLSHM_NL_CMD_EV_DAEMON_DOWN: event: clshmd went away (its ring file
+ *	was closed; CLSHM_NL_A_PID the pid it had)
+ * @CLSHM_NL_CMD_EV_LIMITS: event: the limits changed (CLSHM_IOC_SETCFG):
+ *	CLSHM_NL_A_LIMIT_MAXPGS, CLSHM_NL_A_LIMIT_MAXSEGS
+ * @CLSHM_NL_CMD_EV_LIMIT_REFUSED: event: a shmget was refused by a limit
+ *	(CLSHM_NL_A_LIMIT names which, CLSHM_NL_A_SEG_SIZE what was asked,
+ *	CLSHM_NL_A_SEG_KEY, CLSHM_NL_A_SEG_UID, CLSHM_NL_A_PID)
  * @__CLSHM_NL_CMD_MAX: number of commands
  * @CLSHM_NL_CMD_MAX: highest command
  *
- * Every event carries CLSHM_NL_A_SEG_SHMID, CLSHM_NL_A_SEG_KEY (0 once
- * removed), CLSHM_NL_A_SEG_NATTCH (after the event), CLSHM_NL_A_PID and
- * CLSHM_NL_A_PART.
+ * Every segment event (CREATED .. DETACHED) carries CLSHM_NL_A_SEG_SHMID,
+ * CLSHM_NL_A_SEG_KEY (0 once removed), CLSHM_NL_A_SEG_NATTCH (after the
+ * event), CLSHM_NL_A_PID and CLSHM_NL_A_PART.  For ATTACHED and DETACHED
+ * on the owner of an attach made in another partition, CLSHM_NL_A_PART
+ * is that partition and CLSHM_NL_A_PID is 0.  Every event carries
+ * CLSHM_NL_A_TIME, when it happened.
  */
 enum clshm_nl_cmd {
 	CLSHM_NL_CMD_UNSPEC,
@@ -70,6 +106,16 @@ enum clshm_nl_cmd {
 	CLSHM_NL_CMD_EV_DESTROYED,
 	CLSHM_NL_CMD_EV_ATTACHED,
 	CLSHM_NL_CMD_EV_DETACHED,
+	CLSHM_NL_CMD_ATT_GET,
+	CLSHM_NL_CMD_PART_GET,
+	CLSHM_NL_CMD_COUNTERS_GET,
+	CLSHM_NL_CMD_EV_PART_UP,
+	CLSHM_NL_CMD_EV_PART_DOWN,
+	CLSHM_NL_CMD_EV_PART_REJOINED,
+	CLSHM_NL_CMD_EV_DAEMON_UP,
+	CLSHM_NL_CMD_EV_DAEMON_DOWN,
+	CLSHM_NL_CMD_EV_LIMITS,
+	CLSHM_NL_CMD_EV_LIMIT_REFUSED,
 	__CLSHM_NL_CMD_MAX,
 	CLSHM_NL_CMD_MAX = __CLSHM_NL_CMD_MAX - 1
 };
@@ -94,7 +140,22 @@ enum clshm_nl_cmd {
  *	process is gone and that nobody attaches
  * @CLSHM_NL_A_COUNT: u32, SEG_DEL reply: how many segments were removed
  * @CLSHM_NL_A_PID: u32, event: the process concerned
- * @CLSHM_NL_A_PART: u32, event: the partition it runs in
+ * @CLSHM_NL_A_PART: u32, event: the partition it runs in; ATT_GET: where
+ *	the attach is; PART_GET: the partition
+ * @CLSHM_NL_A_COMM: string (at most 15 bytes and the NUL), the command
+ *	name of CLSHM_NL_A_PID
+ * @CLSHM_NL_A_ATT_START: u64, first address of the mapping
+ * @CLSHM_NL_A_ATT_END: u64, address just past the mapping
+ * @CLSHM_NL_A_ATT_RDONLY: flag, the mapping is read-only (SHM_RDONLY)
+ * @CLSHM_NL_A_PART_STATE: u32, CLSHM_PART_*
+ * @CLSHM_NL_A_PART_INCARNATION: u64, the partition's boot stamp
+ * @CLSHM_NL_A_PART_LOCAL: flag, the local partition
+ * @CLSHM_NL_A_COUNTERS: nest of u64 counters, numbered by
+ *	enum clshm_nl_counter
+ * @CLSHM_NL_A_LIMIT_MAXPGS: u64, page limit of the partition
+ * @CLSHM_NL_A_LIMIT_MAXSEGS: u32, segment count limit
+ * @CLSHM_NL_A_LIMIT: u32, CLSHM_NL_LIMIT_*: which limit refused
+ * @CLSHM_NL_A_TIME: u64, event: CLOCK_REALTIME in nanoseconds
  * @__CLSHM_NL_A_MAX: number of attributes
  * @CLSHM_NL_A_MAX: highest attribute
  */
@@ -116,8 +177,53 @@ enum clshm_nl_attr {
 	CLSHM_NL_A_COUNT,
 	CLSHM_NL_A_PID,
 	CLSHM_NL_A_PART,
+	CLSHM_NL_A_COMM,
+	CLSHM_NL_A_ATT_START,
+	CLSHM_NL_A_ATT_END,
+	CLSHM_NL_A_ATT_RDONLY,
+	CLSHM_NL_A_PART_STATE,
+	CLSHM_NL_A_PART_INCARNATION,
+	CLSHM_NL_A_PART_LOCAL,
+	CLSHM_NL_A_COUNTERS,
+	CLSHM_NL_A_LIMIT_MAXPGS,
+	CLSHM_NL_A_LIMIT_MAXSEGS,
+	CLSHM_NL_A_LIMIT,
+	CLSHM_NL_A_TIME,
 	__CLSHM_NL_A_MAX,
 	CLSHM_NL_A_MAX = __CLSHM_NL_A_MAX - 1
+};
+
+/* Values of CLSHM_NL_A_LIMIT: which limit refused a shmget. */
+#define CLSHM_NL_LIMIT_MAXSEGS	1	/* segment count (ENOSPC) */
+#define CLSHM_NL_LIMIT_MAXPGS	2	/* pages of all segments (ENOMEM) */
+#define CLSHM_NL_LIMIT_SIZE	3	/* one segment over maxpgs (EINVAL) */
+
+/**
+ * enum clshm_nl_counter - attributes of the CLSHM_NL_A_COUNTERS nest
+ *
+ * Each is a u64 and means what the field of the same name in struct
+ * clshm_counters (clshm.h) means.  A reader skips numbers it does not
+ * know: later versions may add counters at the end.
+ */
+enum clshm_nl_counter {
+	CLSHM_NL_C_UNSPEC,
+	CLSHM_NL_C_PAD,
+	CLSHM_NL_C_SEGS_LIVE,
+	CLSHM_NL_C_SEGS_CREATED,
+	CLSHM_NL_C_SEGS_DESTROYED,
+	CLSHM_NL_C_PAGES_PINNED,
+	CLSHM_NL_C_PAGES_ALLOC,
+	CLSHM_NL_C_PAGES_FREED,
+	CLSHM_NL_C_ATTACHES_LIVE,
+	CLSHM_NL_C_ATTACH_TOTAL,
+	CLSHM_NL_C_DETACH_TOTAL,
+	CLSHM_NL_C_FAULTS,
+	CLSHM_NL_C_MSGS_POSTED,
+	CLSHM_NL_C_MSGS_DROPPED,
+	CLSHM_NL_C_REPLIES,
+	CLSHM_NL_C_ERRORS,
+	__CLSHM_NL_C_MAX,
+	CLSHM_NL_C_MAX = __CLSHM_NL_C_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_CLSHM_NETLINK_H */
