@@ -125,10 +125,10 @@ bench: deps lib common
 # The driver's files, highest layer first (Documentation/architecture.md):
 # "make layers" checks that every call between them goes down, and the
 # daemon's likewise.
-DRIVER_LAYERS := main netlink ioctl part remote wait seg events local fabmem \
+DRIVER_LAYERS := main netlink ioctl part remote wait seg local fabmem \
 	fabric/source fabric/ivshmem fabric/phys fabric/bind fabric/member \
 	fabric/engage fabric/mbox fabric/layout \
-	ring nodes
+	ring nodes events
 layers:
 	@scripts/calls-down $(patsubst %,driver/%.c,$(DRIVER_LAYERS)) | tail -n 1
 	@$(MAKE) -s -C daemon layers

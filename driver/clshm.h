@@ -22,7 +22,7 @@
  * through the tables of operations named on the right)
  * ------
  *   main.c        module, devices, file operations
- *   netlink.c     the generic netlink commands (dump, remove)
+ *   netlink.c     the generic netlink commands (dumps, remove)
  *   ioctl.c       the ioctl table: copy in, check, call, copy out; attach
  *   part.c        the partition's life: configuration, startup, shutdown
  *   remote.c      segments owned elsewhere, and serving other
@@ -31,13 +31,14 @@
  *   wait.c        wait and wake on a word of a segment
  *   seg.c         System V segments: keys, ids, permissions, nattch,
  *                 attach (struct clshm_owner_ops for local owners)
- *   events.c      the generic netlink family; segment events
  *   local.c       memory from kernel pages   } struct clshm_backend_ops
  *   fabmem.c      memory from the fabric     }
- *   ring.c        the daemon's ring
- *   nodes.c       device nodes
  *   fabric/       the fabric: memory shared with other kernels (its own
  *                 stack, see fabric/fabric.h)
+ *   ring.c        the daemon's ring
+ *   nodes.c       device nodes
+ *   events.c      the generic netlink family and its events, which every
+ *                 layer announces where it sees them; the tracepoints
  * scripts/driver-calls.sh checks that no two files call each other.
  *
  * Locks, outermost first
@@ -532,7 +533,12 @@ int clshm_genl_register(const struct genl_ops *ops, unsigned int n_ops,
 void clshm_genl_unregister(void);
 void *clshm_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 		     u8 cmd);
-void clshm_event_seg(struct clshm_seg *seg, u8 cmd, pid_t pid);
+void clshm_event_seg(struct clshm_seg *seg, u8 cmd, pid_t pid, u32 partid);
+void clshm_event_part(u8 cmd, u32 id, u64 incarnation);
+void clshm_event_daemon(u8 cmd, u32 partid, pid_t pid);
+void clshm_event_limits(struct clshm_part *part);
+void clshm_event_refused(struct clshm_part *part, u32 limit,
+			 const struct clshm_who *who, u32 key, u64 size);
 
 /* local.c and fabmem.c: the backends */
 extern const struct clshm_backend_ops clshm_local_backend;

@@ -70,6 +70,8 @@ int clshm_part_setcfg(struct clshm_part *part, const struct clshm_cfg *c)
 		part->timeout_ms = c->timeout_ms;
 	if (c->mask & CLSHM_CFG_PARTID)
 		part->partid = c->partid;
+	if (c->mask & (CLSHM_CFG_MAXPGS | CLSHM_CFG_MAXSEGS))
+		clshm_event_limits(part);
 	err = 0;
 out_unlock:
 	mutex_unlock(&part->lock);
@@ -111,6 +113,8 @@ int clshm_part_startup(struct clshm_part *part)
 	part->part_dev = dev;
 	part->state = CLSHM_STATE_UP;
 	clshm_ring_post(part, CLSHM_MSG_STARTUP, 0, NULL, part->maxpgs, 0);
+	clshm_event_part(CLSHM_NL_CMD_EV_PART_UP, part->partid,
+			 part->incarnation);
 	pr_info("partition %u started (maxpgs %llu, maxsegs %u, ring %u pages)\n",
 		part->partid, part->maxpgs, part->maxsegs, part->maxdpgs);
 	mutex_unlock(&part->lock);
@@ -139,6 +143,11 @@ void clshm_part_shutdown_locked(struct clshm_part *part, bool force)
 	if (part->fab)
 		clshm_remote_leave(part, force);
 	clshm_ring_post(part, CLSHM_MSG_SHUTDOWN, force, NULL, 0, 0);
+	if (part->daemon)
+		clshm_event_daemon(CLSHM_NL_CMD_EV_DAEMON_DOWN, part->partid,
+				   part->daemon_pid);
+	clshm_event_part(CLSHM_NL_CMD_EV_PART_DOWN, part->partid,
+			 part->incarnation);
 	part->state = CLSHM_STATE_DOWN;
 	part->daemon = NULL;
 	part->daemon_pid = 0;

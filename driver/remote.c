@@ -771,6 +771,7 @@ static int owner_attach(struct clshm_part *part, const struct clshm_who *who,
 	seg->rnattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = 0;		/* no pid of this kernel attached */
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, 0, who->part);
 	r->arg[0] = seg->x->zfirst;
 	r->arg[1] = seg->npages;
 	r->arg[2] = seg->size;
@@ -889,6 +890,10 @@ static void recv_nattch(struct clshm_part *part, u32 from,
 		old = seg->x->rattach[from];
 		seg->x->rattach[from] = msg->arg[1];
 		seg->rnattch = seg->rnattch - old + msg->arg[1];
+		if (msg->arg[1] != old)
+			clshm_event_seg(seg, msg->arg[1] > old ?
+					CLSHM_NL_CMD_EV_ATTACHED :
+					CLSHM_NL_CMD_EV_DETACHED, 0, from);
 		if (msg->arg[1] < old)
 			clshm_seg_nattch_changed(seg);
 	} else if (!seg && !msg->arg[1]) {
@@ -1008,6 +1013,7 @@ static void remote_peer_down(struct clshm_part *part, u32 id)
 			continue;
 		seg->rnattch -= seg->x->rattach[id];
 		seg->x->rattach[id] = 0;
+		clshm_event_seg(seg, CLSHM_NL_CMD_EV_DETACHED, 0, id);
 		clshm_seg_nattch_changed(seg);
 	}
 	list_for_each_entry_safe(x, tmp, &part->remote.proxy_list, pnode) {

@@ -39,6 +39,7 @@
 #include <linux/vmalloc.h>
 
 #include "clshm.h"
+#include "trace.h"
 
 /* Entries start after the header, in their own cache lines. */
 #define CLSHM_RING_ENTRIES_OFF	128
@@ -222,6 +223,8 @@ static int ring_put(struct clshm_part *part, struct clshm_msg *msg)
 	ring->head++;
 	smp_store_release(&ring->hdr->head, ring->head);
 	clshm_count(part, CLSHM_C_MSGS_POSTED, 1);
+	trace_clshm_ring_msg(msg->type, msg->flags, msg->shmid, msg->seq,
+			     false);
 	return 0;
 
 drop:
@@ -232,6 +235,8 @@ drop:
 	if (ring->hdr)
 		WRITE_ONCE(ring->hdr->dropped, ring->dropped);
 	clshm_count(part, CLSHM_C_MSGS_DROPPED, 1);
+	trace_clshm_ring_msg(msg->type, msg->flags, msg->shmid, ring->head,
+			     true);
 	return -EAGAIN;
 }
 
@@ -427,6 +432,8 @@ int clshm_ring_hello(struct clshm_part *part, struct file *file,
 	a->pid = part->daemon_pid;
 	a->partid = part->partid;
 	a->ring_pages = part->ring.npages;
+	clshm_event_daemon(CLSHM_NL_CMD_EV_DAEMON_UP, part->partid,
+			   part->daemon_pid);
 	err = 0;
 out_unlock:
 	mutex_unlock(&part->lock);
@@ -527,6 +534,8 @@ void clshm_ring_daemon_gone(struct clshm_part *part, struct file *file)
 	mutex_lock(&part->lock);
 	if (part->daemon == file) {
 		pid = part->daemon_pid;
+		clshm_event_daemon(CLSHM_NL_CMD_EV_DAEMON_DOWN, part->partid,
+				   pid);
 		part->daemon = NULL;
 		part->daemon_pid = 0;
 		spin_lock(&ring->lock);

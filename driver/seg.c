@@ -67,6 +67,7 @@
 #include <linux/uaccess.h>
 
 #include "clshm.h"
+#include "trace.h"
 
 static const struct vm_operations_struct clshm_vm_ops;
 static void seg_detached_owned(struct clshm_seg *seg);
@@ -316,6 +317,14 @@ static int seg_huge_ok(struct clshm_part *part, const struct clshm_who *who)
 	return 0;
 }
 
+/* A limit (CLSHM_NL_LIMIT_*) refuses a create: say so, return @err. */
+static int seg_refused(struct clshm_part *part, const struct clshm_who *who,
+		       u32 key, u64 size, u32 limit, int err)
+{
+	clshm_event_refused(part, limit, who, key, size);
+	return err;
+}
+
 static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 		      u32 key, u64 size, u32 mode, u32 *shmid)
 {
@@ -332,11 +341,14 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	if (mode & CLSHM_GET_HUGETLB)
 		npages = round_up(npages, PMD_SIZE >> PAGE_SHIFT);
 	if (npages > part->maxpgs)
-		return -EINVAL;
+		return seg_refused(part, who, key, size, CLSHM_NL_LIMIT_SIZE,
+				   -EINVAL);
 	if (part->nsegs >= part->maxsegs)
-		return -ENOSPC;
+		return seg_refused(part, who, key, size, CLSHM_NL_LIMIT_MAXSEGS,
+				   -ENOSPC);
 	if (part->pages_reserved + npages > part->maxpgs)
-		return -ENOMEM;
+		return seg_refused(part, who, key, size, CLSHM_NL_LIMIT_MAXPGS,
+				   -ENOMEM);
 	if (mode & CLSHM_GET_HUGETLB) {
 		err = seg_huge_ok(part, who);
 		if (err)
@@ -389,7 +401,7 @@ static int seg_create(struct clshm_part *part, const struct clshm_who *who,
 	clshm_count(part, CLSHM_C_SEGS_LIVE, 1);
 	clshm_count(part, CLSHM_C_SEGS_CREATED, 1);
 	clshm_ring_post(part, CLSHM_MSG_SEG_CREATE, 0, seg, size, seg->cpid);
-	clshm_event_seg(seg, CLSHM_NL_CMD_EV_CREATED, seg->cpid);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_CREATED, seg->cpid, who->part);
 	*shmid = seg->shmid;
 	return 0;
 
@@ -469,7 +481,8 @@ static void seg_destroy(struct clshm_seg *seg, u32 dflags,
 	else
 		clshm_ring_post(part, CLSHM_MSG_SEG_DESTROY, dflags, seg,
 				freed, 0);
-	clshm_event_seg(seg, CLSHM_NL_CMD_EV_DESTROYED, who ? who->pid : 0);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_DESTROYED, who ? who->pid : 0,
+			who ? who->part : part->partid);
 	clshm_seg_put(seg);	/* the tables' hold */
 }
 
@@ -488,7 +501,9 @@ static void seg_rmid(struct clshm_seg *seg, u32 dflags,
 		seg->key = 0;
 	}
 	if (!(seg->state & CLSHM_SEG_DEST))
-		clshm_event_seg(seg, CLSHM_NL_CMD_EV_REMOVED, who ? who->pid : 0);
+		clshm_event_seg(seg, CLSHM_NL_CMD_EV_REMOVED,
+				who ? who->pid : 0,
+				who ? who->part : part->partid);
 	seg->state |= CLSHM_SEG_DEST;
 	if (!seg_nattch_total(seg))
 		seg_destroy(seg, dflags, who);
@@ -560,7 +575,8 @@ static void seg_vma_added(struct clshm_seg *seg)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
-	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid,
+			seg->part->partid);
 	if (seg->owner->attached)
 		seg->owner->attached(seg);
 	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
@@ -574,6 +590,8 @@ static void clshm_vm_open(struct vm_area_struct *vma)
 
 	mutex_lock(&part->lock);
 	seg_vma_added(seg);
+	trace_clshm_attach(seg->shmid, vma->vm_start, vma->vm_end,
+			   !(vma->vm_flags & VM_WRITE), seg->nattch);
 	mutex_unlock(&part->lock);
 }
 
@@ -594,7 +612,10 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 		seg->lpid = task_tgid_vnr(current);
 	/* Before the owner hears of it: the detach may destroy @seg. */
 	clshm_event_seg(seg, CLSHM_NL_CMD_EV_DETACHED,
-			current->flags & PF_KTHREAD ? 0 : seg->lpid);
+			current->flags & PF_KTHREAD ? 0 : seg->lpid,
+			part->partid);
+	trace_clshm_detach(seg->shmid, vma->vm_start, vma->vm_end,
+			   seg->nattch);
 	seg->owner->detached(seg);
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, -1);
@@ -684,6 +705,7 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 out_unlock:
 	mutex_unlock(&seg->pages_lock);
 	clshm_count(part, CLSHM_C_FAULTS, 1);
+	trace_clshm_fault(seg->shmid, vmf->address, first, nr, ret);
 	return ret;
 }
 
@@ -738,7 +760,10 @@ int clshm_seg_attach_vma(struct clshm_seg *seg, struct vm_area_struct *vma)
 	seg->nattch++;
 	seg->atime = ktime_get_real_seconds();
 	seg->lpid = task_tgid_vnr(current);
-	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid);
+	clshm_event_seg(seg, CLSHM_NL_CMD_EV_ATTACHED, seg->lpid,
+			seg->part->partid);
+	trace_clshm_attach(seg->shmid, vma->vm_start, vma->vm_end,
+			   !(vma->vm_flags & VM_WRITE), seg->nattch);
 	clshm_count(seg->part, CLSHM_C_ATTACHES_LIVE, 1);
 	clshm_count(seg->part, CLSHM_C_ATTACH_TOTAL, 1);
 	return 0;
@@ -769,6 +794,8 @@ static int clshm_seg_file_mmap(struct file *file, struct vm_area_struct *vma)
 		goto out_unlock;
 	seg_vma_setup(seg, vma);
 	seg_vma_added(seg);
+	trace_clshm_attach(seg->shmid, vma->vm_start, vma->vm_end,
+			   !(vma->vm_flags & VM_WRITE), seg->nattch);
 out_unlock:
 	mutex_unlock(&part->lock);
 	return err;

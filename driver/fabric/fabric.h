@@ -89,6 +89,7 @@ struct clshm_fab_peer {
 	/* Protected by part->lock (written by the fabric worker). */
 	u32 state;			/* CLSHM_PART_*, as seen from here */
 	u64 incarnation;		/* of the peer's current boot */
+	u64 up_incarnation;		/* of its boot last seen up, 0: none */
 	u32 ivposition;			/* doorbell id, valid if doorbell */
 	bool doorbell;
 	bool refused;			/* by our daemon or for incompatible

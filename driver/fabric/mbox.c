@@ -21,6 +21,7 @@
 #include <linux/string.h>
 
 #include "../clshm.h"
+#include "../trace.h"
 #include "fabric.h"
 
 /**
@@ -107,6 +108,7 @@ int clshm_fab_send(struct clshm_part *part, u32 to, struct clshm_fab_msg *msg)
 	err = 0;
 out_unlock:
 	spin_unlock(&fab->tx_lock);
+	trace_clshm_fab_send(to, msg->type, err ? 0 : head - 1, err);
 	if (!err && !fab->doorbell) {
 		/*
 		 * Polling: the answer comes soon, so the worker starts

@@ -46,6 +46,7 @@
 #include <linux/workqueue.h>
 
 #include "../clshm.h"
+#include "../trace.h"
 #include "fabric.h"
 
 #define FAB_KHELLO_RESEND_MS	1000	/* while a peer stays JOINING */
@@ -201,6 +202,8 @@ static void fab_peer_down(struct clshm_fab_dev *fd, u32 id, u32 reason)
 	if (peer->state == CLSHM_PART_DOWN)
 		return;
 	was_up = peer->state == CLSHM_PART_UP;
+	trace_clshm_peer_state(id, peer->state, CLSHM_PART_DOWN,
+			       peer->incarnation, reason);
 	peer->state = CLSHM_PART_DOWN;
 	fd->sess_rx[id] = 0;
 	fab_set_bell(fd, id, -1);
@@ -211,6 +214,8 @@ static void fab_peer_down(struct clshm_fab_dev *fd, u32 id, u32 reason)
 		clshm_ring_post_peer(part, CLSHM_MSG_PART_DOWN, reason, id,
 				     peer->incarnation, 0, 0);
 	if (was_up) {
+		clshm_event_part(CLSHM_NL_CMD_EV_PART_DOWN, id,
+				 peer->incarnation);
 		clshm_fab_stat(&fd->fab, CLSHM_FS_PEERS_LOST, 1);
 		pr_info("partition %u (host %s) is down: %s\n", id,
 			peer->hostname, fab_down_reason(reason));
@@ -225,6 +230,8 @@ static void fab_peer_up(struct clshm_fab_dev *fd, u32 id)
 	struct device *dev;
 
 	lockdep_assert_held(&part->lock);
+	trace_clshm_peer_state(id, peer->state, CLSHM_PART_UP,
+			       peer->incarnation, 0);
 	peer->state = CLSHM_PART_UP;
 	dev = clshm_node_create(part, id);
 	if (IS_ERR(dev)) {
@@ -235,6 +242,12 @@ static void fab_peer_up(struct clshm_fab_dev *fd, u32 id)
 	peer->dev = dev;
 	clshm_ring_post_peer(part, CLSHM_MSG_PART_UP, 0, id, peer->incarnation,
 			     0, 0);
+	/* Up before with another boot: it rebooted, what it had is gone. */
+	clshm_event_part(peer->up_incarnation &&
+			 peer->up_incarnation != peer->incarnation ?
+			 CLSHM_NL_CMD_EV_PART_REJOINED : CLSHM_NL_CMD_EV_PART_UP,
+			 id, peer->incarnation);
+	peer->up_incarnation = peer->incarnation;
 	clshm_fab_stat(&fd->fab, CLSHM_FS_PEERS_UP, 1);
 	pr_info("partition %u (host %s) is up\n", id, peer->hostname);
 }
@@ -289,6 +302,7 @@ static void fab_peer_joining(struct clshm_fab_dev *fd, u32 id,
 
 	lockdep_assert_held(&fd->part->lock);
 	fd->undecided &= ~BIT_ULL(id);
+	trace_clshm_peer_state(id, peer->state, CLSHM_PART_JOINING, v->inc, 0);
 	peer->state = CLSHM_PART_JOINING;
 	peer->incarnation = v->inc;
 	peer->refused = false;
@@ -644,6 +658,7 @@ static void fab_dispatch(struct clshm_fab_dev *fd, u32 from, u64 inc,
 	}
 	mutex_unlock(&part->lock);
 
+	trace_clshm_fab_recv(from, m->type, pos, ok ? 0 : -EPROTO);
 	if (!ok) {
 		/* From a peer that is not up (any more): not for us. */
 		clshm_fab_stat(&fd->fab, CLSHM_FS_MSGS_BAD, 1);
