@@ -449,6 +449,44 @@ struct clshm_xseg {
 	u32 rattach[CLSHM_FAB_MAX_PARTS];
 };
 
+/**
+ * struct clshm_att - one attach, as CLSHM_NL_CMD_ATT_GET reports it
+ * @shmid: the segment
+ * @start: first address of the VMA (local)
+ * @end: address after it (local)
+ * @part: partition of the attach
+ * @nattch: 1 for a local VMA; another partition's count of attaches
+ * @pid: the process (local, as the requester sees it), 0 if none
+ * @rdonly: a read-only mapping (local)
+ * @comm: the process's command
+ */
+struct clshm_att {
+	u32 shmid;
+	u64 start;
+	u64 end;
+	u32 part;
+	u32 nattch;
+	pid_t pid;
+	bool rdonly;
+	char comm[TASK_COMM_LEN];
+};
+
+/**
+ * struct clshm_att_cursor - where clshm_atts_read() is (zero to start)
+ * @pid: the process (in the requester's pid namespace)
+ * @addr: the address in it
+ * @serial: past the processes: the owned segment's serial
+ * @remote: past the processes
+ * @done: past everything
+ */
+struct clshm_att_cursor {
+	pid_t pid;
+	unsigned long addr;
+	u32 serial;
+	bool remote;
+	bool done;
+};
+
 static inline void clshm_count(struct clshm_part *part,
 			       enum clshm_counter c, s64 n)
 {
@@ -478,6 +516,8 @@ int clshm_part_startup(struct clshm_part *part);
 int clshm_part_shutdown(struct clshm_part *part, bool force);
 void clshm_part_shutdown_locked(struct clshm_part *part, bool force);
 int clshm_part_clear(struct clshm_part *part, u32 flags, u32 *removed);
+int clshm_part_list(struct clshm_part *part, struct clshm_part_info *info);
+void clshm_part_counters(struct clshm_part *part, u64 *out);
 
 /* remote.c: called by part.c and ioctl.c */
 extern const struct clshm_owner_ops clshm_remote_owner;
@@ -523,6 +563,9 @@ int clshm_segs_list(struct clshm_part *part, u32 start, struct clshm_ds *ds,
 int clshm_segs_walk(struct clshm_part *part, const struct clshm_who *who,
 		    u32 *pos, int (*fn)(void *arg, const struct clshm_ds *ds),
 		    void *arg);
+int clshm_atts_read(struct clshm_part *part, const struct clshm_who *who,
+		    struct clshm_att_cursor *cur, u32 only,
+		    struct clshm_att *att, unsigned int max);
 
 /* events.c: the generic netlink family, called by netlink.c and seg.c */
 struct genl_ops;

@@ -434,12 +434,10 @@ static int ioc_counters(struct clshm_ucmd *u)
 {
 	struct clshm_counters *c = u->arg;
 	__u64 *out = &c->segs_live;
-	int i;
 
 	BUILD_BUG_ON(sizeof(*c) != offsetof(struct clshm_counters, segs_live) +
 		     CLSHM_NR_COUNTERS * sizeof(__u64));
-	for (i = 0; i < CLSHM_NR_COUNTERS; i++)
-		out[i] = atomic64_read(&u->part->counters[i]);
+	clshm_part_counters(u->part, out);
 	return 0;
 }
 
@@ -466,40 +464,25 @@ static int ioc_list(struct clshm_ucmd *u)
 static int ioc_partlist(struct clshm_ucmd *u)
 {
 	struct clshm_partlist *a = u->arg;
-	struct clshm_part *part = u->part;
 	struct clshm_part_info *info;
-	u32 i, n = 0;
-	int err;
+	int n, err = 0;
 
 	if (a->pad)
 		return -EINVAL;
 	info = kcalloc(CLSHM_FAB_MAX_PARTS + 1, sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
-
-	mutex_lock(&part->lock);
-	err = -ENODEV;
-	if (part->state == CLSHM_STATE_UP) {
-		info[n].id = part->partid;
-		info[n].state = CLSHM_PART_UP;
-		info[n++].incarnation = part->incarnation;
-		for (i = 0; part->fab && i < part->fab->nparts; i++) {
-			struct clshm_fab_peer *peer = &part->fab->peers[i];
-
-			if (i == part->partid || peer->state == CLSHM_PART_DOWN)
-				continue;
-			info[n].id = i;
-			info[n].state = peer->state;
-			info[n++].incarnation = peer->incarnation;
-		}
-		a->local = part->partid;
-		err = 0;
+	n = clshm_part_list(u->part, info);
+	if (n < 0) {
+		err = n;
+		n = 0;
+	} else {
+		a->local = info[0].id;
 	}
-	mutex_unlock(&part->lock);
 	a->count = n;
 	if (!err && a->max &&
 	    copy_to_user(u64_to_user_ptr(a->buf), info,
-			 min(a->max, n) * sizeof(*info)))
+			 min_t(u32, a->max, n) * sizeof(*info)))
 		err = -EFAULT;
 	kfree(info);
 	return err;

@@ -14,9 +14,16 @@
  *   SEG_GET         one segment: the owner's stat, as IPC_STAT
  *   SEG_DEL         the owner's rmid, as IPC_RMID, for one shmid or key,
  *                   or for every readable segment of a uid or orphaned
+ *   ATT_GET (dump)  the attaches of the segments the caller may read
+ *                   (clshm_atts_read()), resumed where it stopped
+ *                   (struct nl_att_dump, made by .start, freed by .done)
+ *   PART_GET (dump) the partitions, as CLSHM_IOC_PARTLIST
+ *   COUNTERS_GET    the counters, as CLSHM_IOC_COUNTERS
  *
- * Locking: none held here; the owner operations and clshm_segs_walk()
- * take part->lock.
+ * Locking: none held here; the owner operations, clshm_segs_walk(),
+ * clshm_atts_read() and clshm_part_list() take part->lock.  A dump that
+ * stops because its buffer is full resumes from what its callback
+ * recorded (cb->args or its state), never from a pointer into the tables.
  */
 #define pr_fmt(fmt) "clshm: " fmt
 
@@ -28,6 +35,8 @@
 
 /* Segments SEG_DEL collects under part->lock before removing them. */
 #define NL_DEL_BATCH	64
+/* Attaches ATT_GET reads at once: at least one per other partition. */
+#define NL_ATT_BATCH	CLSHM_FAB_MAX_PARTS
 
 /* A uid, not (uid_t)-1. */
 static struct netlink_range_validation nl_uid_range = {
@@ -51,6 +60,18 @@ static const struct nla_policy clshm_nl_policy[CLSHM_NL_A_MAX + 1] = {
 	[CLSHM_NL_A_COUNT]		= { .type = NLA_REJECT },
 	[CLSHM_NL_A_PID]		= { .type = NLA_REJECT },
 	[CLSHM_NL_A_PART]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_COMM]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_ATT_START]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_ATT_END]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_ATT_RDONLY]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_PART_STATE]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_PART_INCARNATION]	= { .type = NLA_REJECT },
+	[CLSHM_NL_A_PART_LOCAL]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_COUNTERS]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_LIMIT_MAXPGS]	= { .type = NLA_REJECT },
+	[CLSHM_NL_A_LIMIT_MAXSEGS]	= { .type = NLA_REJECT },
+	[CLSHM_NL_A_LIMIT]		= { .type = NLA_REJECT },
+	[CLSHM_NL_A_TIME]		= { .type = NLA_REJECT },
 };
 
 /* A segment's description as attributes. */
@@ -310,6 +331,187 @@ static int nl_seg_del(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* ---------------------------------------------------------------------
+ * ATT_GET
+ */
+
+/**
+ * struct nl_att_dump - an ATT_GET dump in progress (cb->args[0])
+ * @cur: where clshm_atts_read() is
+ * @only: the shmid asked for, or 0
+ * @i: next of @att to send
+ * @n: entries in @att
+ * @att: read but not all sent yet
+ */
+struct nl_att_dump {
+	struct clshm_att_cursor cur;
+	u32 only;
+	unsigned int i;
+	unsigned int n;
+	struct clshm_att att[NL_ATT_BATCH];
+};
+
+static int nl_att_start(struct netlink_callback *cb)
+{
+	struct nl_att_dump *d;
+	struct nlattr *a;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	/* The request was validated against the policy already. */
+	a = nlmsg_find_attr(cb->nlh, GENL_HDRLEN, CLSHM_NL_A_SEG_SHMID);
+	if (a)
+		d->only = nla_get_u32(a);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int nl_att_done(struct netlink_callback *cb)
+{
+	kfree((void *)cb->args[0]);
+	return 0;
+}
+
+static int nl_put_att(struct sk_buff *skb, struct netlink_callback *cb,
+		      const struct clshm_att *att)
+{
+	void *hdr;
+
+	hdr = clshm_genl_put(skb, NETLINK_CB(cb->skb).portid,
+			     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+			     CLSHM_NL_CMD_ATT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, CLSHM_NL_A_SEG_SHMID, att->shmid) ||
+	    nla_put_u32(skb, CLSHM_NL_A_PART, att->part))
+		goto err_cancel;
+	if (!att->pid) {
+		/* Another partition's attaches: how many. */
+		if (nla_put_u32(skb, CLSHM_NL_A_SEG_NATTCH, att->nattch))
+			goto err_cancel;
+	} else if (nla_put_u32(skb, CLSHM_NL_A_PID, att->pid) ||
+		   nla_put_string(skb, CLSHM_NL_A_COMM, att->comm) ||
+		   nla_put_u64_64bit(skb, CLSHM_NL_A_ATT_START, att->start,
+				     CLSHM_NL_A_PAD) ||
+		   nla_put_u64_64bit(skb, CLSHM_NL_A_ATT_END, att->end,
+				     CLSHM_NL_A_PAD) ||
+		   (att->rdonly && nla_put_flag(skb, CLSHM_NL_A_ATT_RDONLY))) {
+		goto err_cancel;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int nl_att_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nl_att_dump *d = (struct nl_att_dump *)cb->args[0];
+	struct clshm_part *part = clshm_local;
+	struct clshm_who who;
+	int n;
+
+	clshm_who_current(&who, part);
+	for (;;) {
+		for (; d->i < d->n; d->i++) {
+			if (nl_put_att(skb, cb, &d->att[d->i]))
+				return skb->len;	/* full: the rest later */
+		}
+		if (d->cur.done)
+			return skb->len;
+		n = clshm_atts_read(part, &who, &d->cur, d->only, d->att,
+				    ARRAY_SIZE(d->att));
+		if (n < 0)
+			return n;
+		d->i = 0;
+		d->n = n;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * PART_GET, COUNTERS_GET
+ */
+
+/*
+ * cb->args[0]: entries sent.  The list is read again for each part of the
+ * dump: partitions that come or go between the parts may be missed.
+ */
+static int nl_part_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct clshm_part_info *info;
+	long i = cb->args[0];
+	int n, err = 0;
+	void *hdr;
+
+	info = kcalloc(CLSHM_FAB_MAX_PARTS + 1, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	n = clshm_part_list(clshm_local, info);
+	if (n < 0) {
+		err = i ? 0 : n;	/* shut down in the middle: the end */
+		goto out_free;
+	}
+	for (; i < n; i++) {
+		hdr = clshm_genl_put(skb, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				     CLSHM_NL_CMD_PART_GET);
+		if (!hdr)
+			break;
+		if (nla_put_u32(skb, CLSHM_NL_A_PART, info[i].id) ||
+		    nla_put_u32(skb, CLSHM_NL_A_PART_STATE, info[i].state) ||
+		    nla_put_u64_64bit(skb, CLSHM_NL_A_PART_INCARNATION,
+				      info[i].incarnation, CLSHM_NL_A_PAD) ||
+		    (!i && nla_put_flag(skb, CLSHM_NL_A_PART_LOCAL))) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = i;
+	err = skb->len;
+out_free:
+	kfree(info);
+	return err;
+}
+
+static int nl_counters_get(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 c[CLSHM_NR_COUNTERS];
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	BUILD_BUG_ON(CLSHM_NL_C_MAX - CLSHM_NL_C_SEGS_LIVE + 1 !=
+		     CLSHM_NR_COUNTERS);
+	clshm_part_counters(clshm_local, c);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = clshm_genl_put(msg, info->snd_portid, info->snd_seq, 0,
+			     CLSHM_NL_CMD_COUNTERS_GET);
+	if (!hdr)
+		goto err_free;
+	nest = nla_nest_start(msg, CLSHM_NL_A_COUNTERS);
+	if (!nest)
+		goto err_free;
+	for (i = 0; i < CLSHM_NR_COUNTERS; i++) {
+		if (nla_put_u64_64bit(msg, CLSHM_NL_C_SEGS_LIVE + i, c[i],
+				      CLSHM_NL_C_PAD))
+			goto err_free;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 static const struct genl_ops clshm_nl_ops[] = {
 	{
 		.cmd = CLSHM_NL_CMD_SEG_GET,
@@ -319,6 +521,20 @@ static const struct genl_ops clshm_nl_ops[] = {
 	{
 		.cmd = CLSHM_NL_CMD_SEG_DEL,
 		.doit = nl_seg_del,
+	},
+	{
+		.cmd = CLSHM_NL_CMD_ATT_GET,
+		.start = nl_att_start,
+		.dumpit = nl_att_dump,
+		.done = nl_att_done,
+	},
+	{
+		.cmd = CLSHM_NL_CMD_PART_GET,
+		.dumpit = nl_part_dump,
+	},
+	{
+		.cmd = CLSHM_NL_CMD_COUNTERS_GET,
+		.doit = nl_counters_get,
 	},
 };
 

@@ -205,3 +205,52 @@ int clshm_part_clear(struct clshm_part *part, u32 flags, u32 *removed)
 	mutex_unlock(&part->lock);
 	return err;
 }
+
+/**
+ * clshm_part_list - the partitions that are not down, the local one first
+ * @part: the local partition
+ * @info: out: CLSHM_FAB_MAX_PARTS + 1 entries
+ *
+ * What CLSHM_IOC_PARTLIST and CLSHM_NL_CMD_PART_GET report.
+ *
+ * Return: the number of entries; -ENODEV while shut down.
+ */
+int clshm_part_list(struct clshm_part *part, struct clshm_part_info *info)
+{
+	int n = 0;
+	u32 i;
+
+	mutex_lock(&part->lock);
+	if (part->state != CLSHM_STATE_UP) {
+		n = -ENODEV;
+		goto out_unlock;
+	}
+	info[n].id = part->partid;
+	info[n].state = CLSHM_PART_UP;
+	info[n++].incarnation = part->incarnation;
+	for (i = 0; part->fab && i < part->fab->nparts; i++) {
+		struct clshm_fab_peer *peer = &part->fab->peers[i];
+
+		if (i == part->partid || peer->state == CLSHM_PART_DOWN)
+			continue;
+		info[n].id = i;
+		info[n].state = peer->state;
+		info[n++].incarnation = peer->incarnation;
+	}
+out_unlock:
+	mutex_unlock(&part->lock);
+	return n;
+}
+
+/**
+ * clshm_part_counters - read the counters
+ * @part: the partition
+ * @out: CLSHM_NR_COUNTERS values, in the order of enum clshm_counter
+ */
+void clshm_part_counters(struct clshm_part *part, u64 *out)
+{
+	int i;
+
+	for (i = 0; i < CLSHM_NR_COUNTERS; i++)
+		out[i] = atomic64_read(&part->counters[i]);
+}

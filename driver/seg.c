@@ -61,6 +61,9 @@
 #include <linux/pagemap.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -1427,4 +1430,167 @@ struct clshm_seg *clshm_seg_at(unsigned long addr, unsigned long *end)
 	}
 	mmap_read_unlock(mm);
 	return seg ?: ERR_PTR(-EINVAL);
+}
+
+/* ---------------------------------------------------------------------
+ * Who attaches: CLSHM_NL_CMD_ATT_GET
+ *
+ * No record of an attach is kept besides its VMA, and the kernel does not
+ * let a module walk a file's rmap, so the attaches are found as
+ * /proc/PID/maps finds mappings: process by process, in pid order, each
+ * one's VMAs read at once under its mmap_lock, with part->lock inside it
+ * (the order every attach takes them in) for the segments' permissions.
+ * Then the other partitions' counts of the owned segments, by shmid.
+ */
+
+/* Does @seg pass the requester's filter and may it read @seg? */
+static bool seg_att_wanted(struct clshm_seg *seg, const struct clshm_who *who,
+			   u32 only)
+{
+	lockdep_assert_held(&seg->part->lock);
+	return (!only || seg->shmid == only) &&
+	       clshm_seg_perm_ok(seg, who, 0444);
+}
+
+/* Attaches of @mm from @*addr on into @att (at most @max); @*addr moves. */
+static unsigned int seg_mm_atts(struct clshm_part *part,
+				const struct clshm_who *who,
+				struct mm_struct *mm, unsigned long *addr,
+				u32 only, struct clshm_att *att,
+				unsigned int max)
+{
+	struct vm_area_struct *vma;
+	unsigned int n = 0;
+
+	if (mmap_read_lock_killable(mm)) {
+		*addr = 0;		/* being killed: the dump is over */
+		return 0;
+	}
+	mutex_lock(&part->lock);
+	for (vma = find_vma(mm, *addr); vma && n < max;
+	     vma = find_vma(mm, vma->vm_end)) {
+		struct clshm_seg *seg = vma_seg(vma);
+
+		*addr = vma->vm_end;
+		if (!seg || !seg_att_wanted(seg, who, only))
+			continue;
+		att[n].shmid = seg->shmid;
+		att[n].start = vma->vm_start;
+		att[n].end = vma->vm_end;
+		att[n].rdonly = !(vma->vm_flags & VM_WRITE);
+		att[n].part = part->partid;
+		att[n].nattch = 1;
+		n++;
+	}
+	if (!vma)
+		*addr = 0;
+	mutex_unlock(&part->lock);
+	mmap_read_unlock(mm);
+	return n;
+}
+
+/**
+ * clshm_atts_read - the next attaches a requester may see
+ * @part: the local partition (part->lock not held; taken here)
+ * @who: the requester (current): attaches of segments it may not read
+ *       are left out
+ * @cur: where the walk is (zeroed to start); moved past what is returned
+ * @only: 0, or the one shmid wanted
+ * @att: out: the attaches
+ * @max: room in @att
+ *
+ * Returns the attaches of one process (or those of a few processes'
+ * worth of scanning, or of other partitions) at a time: one entry per
+ * VMA of a process of this kernel, with its pid as the requester's pid
+ * namespace sees it and its command, then one per other partition that
+ * attaches an owned segment (pid 0, @nattch its count there).  A process
+ * that attaches or detaches while the walk passes it may be seen either
+ * way; one that holds its attaches throughout is reported once.
+ *
+ * Return: the number of entries (0 and cur->done at the end); -ENODEV
+ * while shut down.
+ */
+int clshm_atts_read(struct clshm_part *part, const struct clshm_who *who,
+		    struct clshm_att_cursor *cur, u32 only,
+		    struct clshm_att *att, unsigned int max)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	unsigned int n = 0, scanned;
+	struct clshm_seg *seg;
+	unsigned long idx;
+
+	if (READ_ONCE(part->state) != CLSHM_STATE_UP)
+		return -ENODEV;
+	/* Processes: pid order, resumed at cur->pid, cur->addr. */
+	for (scanned = 0; !cur->remote && !n && scanned < 64; scanned++) {
+		struct task_struct *task;
+		struct mm_struct *mm;
+		struct pid *pid;
+
+		rcu_read_lock();
+		pid = find_ge_pid(max_t(pid_t, cur->pid, 1), ns);
+		task = pid ? pid_task(pid, PIDTYPE_TGID) : NULL;
+		if (task)
+			get_task_struct(task);
+		if (!pid)
+			cur->remote = true;
+		else if (!task)
+			cur->pid = pid_nr_ns(pid, ns) + 1;
+		else
+			cur->pid = pid_nr_ns(pid, ns);
+		rcu_read_unlock();
+		if (!task)
+			continue;
+		mm = get_task_mm(task);
+		if (mm) {
+			n = seg_mm_atts(part, who, mm, &cur->addr, only, att,
+					max);
+			mmput(mm);
+		} else {
+			cur->addr = 0;
+		}
+		if (n) {
+			unsigned int i;
+
+			get_task_comm(att[0].comm, task);
+			for (i = 0; i < n; i++) {
+				att[i].pid = cur->pid;
+				memcpy(att[i].comm, att[0].comm,
+				       sizeof(att->comm));
+			}
+		}
+		put_task_struct(task);
+		if (!cur->addr)
+			cur->pid++;
+		cond_resched();
+	}
+	if (n || !cur->remote)
+		return n;
+
+	/* Other partitions' counts of owned segments: shmid order. */
+	mutex_lock(&part->lock);
+	xa_for_each_start(&part->segs, idx, seg, max_t(u32, cur->serial, 1)) {
+		unsigned int i, k = 0;
+
+		if (!seg->x || !seg->rnattch || !seg_att_wanted(seg, who, only))
+			continue;
+		for (i = 0; i < CLSHM_FAB_MAX_PARTS; i++)
+			k += !!seg->x->rattach[i];
+		if (n + k > max) {
+			cur->serial = idx;
+			break;
+		}
+		for (i = 0; i < CLSHM_FAB_MAX_PARTS; i++) {
+			if (!seg->x->rattach[i])
+				continue;
+			att[n].shmid = seg->shmid;
+			att[n].part = i;
+			att[n++].nattch = seg->x->rattach[i];
+		}
+		cur->serial = idx + 1;
+	}
+	if (!seg)
+		cur->done = true;
+	mutex_unlock(&part->lock);
+	return n;
 }

@@ -4,9 +4,12 @@
  *
  * Dumps (exactly once, racing with creates and removes), SEG_DEL by
  * shmid, key, uid and orphans, privilege and visibility for an
- * unprivileged user, strict attribute validation, and the "events"
- * group: a scripted lifecycle in order, and the overflow (ENOBUFS).
+ * unprivileged user, strict attribute validation, the attach, partition
+ * and counter dumps, and the "events" group: a scripted lifecycle in
+ * order, partition, daemon and limit events, and the overflow (ENOBUFS).
  */
+#include <sys/mman.h>
+#include <time.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
@@ -97,6 +100,14 @@ static void nl_parse(struct nlmsghdr *nh, struct nlattr **a, int max)
 static uint32_t attr_u32(struct nlattr *a)
 {
 	uint32_t v;
+
+	memcpy(&v, (char *)a + NLA_HDRLEN, sizeof(v));
+	return v;
+}
+
+static uint64_t attr_u64(struct nlattr *a)
+{
+	uint64_t v;
 
 	memcpy(&v, (char *)a + NLA_HDRLEN, sizeof(v));
 	return v;
@@ -677,6 +688,7 @@ struct event {
 	uint32_t pid;
 	uint32_t part;
 	uint32_t nattch;
+	uint64_t time;
 };
 
 /* The next event about shmid within ms: 0, or -1 (errno: ENOBUFS...). */
@@ -709,9 +721,21 @@ static int next_event(int fd, uint32_t shmid, struct event *ev, int ms)
 			ev->part = a[CLSHM_NL_A_PART] ? attr_u32(a[CLSHM_NL_A_PART]) : ~0u;
 			ev->nattch = a[CLSHM_NL_A_SEG_NATTCH] ?
 				     attr_u32(a[CLSHM_NL_A_SEG_NATTCH]) : ~0u;
+			ev->time = a[CLSHM_NL_A_TIME] ?
+				   attr_u64(a[CLSHM_NL_A_TIME]) : 0;
 			return 0;	/* one event per datagram */
 		}
 	}
+}
+
+#define NSEC	1000000000ull
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
 TEST_F(netlink, monitor_lifecycle_in_order)
@@ -723,6 +747,7 @@ TEST_F(netlink, monitor_lifecycle_in_order)
 		{ CLSHM_NL_CMD_EV_DETACHED, 0 },
 		{ CLSHM_NL_CMD_EV_DESTROYED, 0 },
 	};
+	uint64_t last = 0;
 	struct event ev;
 	struct nl mon;
 	unsigned int i;
@@ -743,6 +768,11 @@ TEST_F(netlink, monitor_lifecycle_in_order)
 		EXPECT_EQ((uint32_t)want[i].nattch, ev.nattch)
 			TH_LOG("event %u", i);
 		EXPECT_EQ(self->ctx.cfg.partid, ev.part);
+		/* stamped, within a minute of now, and in order */
+		EXPECT_GT(ev.time + 60 * NSEC, realtime_ns()) TH_LOG("event %u", i);
+		EXPECT_LT(ev.time, realtime_ns() + 60 * NSEC);
+		EXPECT_LE(last, ev.time);
+		last = ev.time;
 		if (ev.cmd != CLSHM_NL_CMD_EV_DESTROYED)
 			EXPECT_EQ((uint32_t)getpid(), ev.pid)
 				TH_LOG("event %u", i);
@@ -782,6 +812,519 @@ TEST_F(netlink, monitor_overflow_enobufs)
 			break;
 	}
 	close(mon.fd);
+}
+
+/* ------------------------------------------------------------------
+ * ATT_GET, PART_GET, COUNTERS_GET
+ */
+
+/* One attach as ATT_GET reported it. */
+struct att {
+	uint32_t shmid, pid, part, nattch;
+	uint64_t start, end;
+	int rdonly;
+	char comm[16];
+};
+
+struct atts {
+	struct att a[4096];
+	int n;
+	int bad;	/* a message that breaks the format */
+};
+
+static void att_cb(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a[CLSHM_NL_A_MAX + 1];
+	struct atts *s = arg;
+	struct att *t;
+
+	nl_parse(nh, a, CLSHM_NL_A_MAX);
+	if (!a[CLSHM_NL_A_SEG_SHMID] || !a[CLSHM_NL_A_PART] ||
+	    s->n == (int)(sizeof(s->a) / sizeof(s->a[0]))) {
+		s->bad++;
+		return;
+	}
+	t = &s->a[s->n++];
+	memset(t, 0, sizeof(*t));
+	t->shmid = attr_u32(a[CLSHM_NL_A_SEG_SHMID]);
+	t->part = attr_u32(a[CLSHM_NL_A_PART]);
+	if (a[CLSHM_NL_A_PID]) {
+		/* a process: pid, command and the range, nothing else */
+		if (!a[CLSHM_NL_A_COMM] || !a[CLSHM_NL_A_ATT_START] ||
+		    !a[CLSHM_NL_A_ATT_END] || a[CLSHM_NL_A_SEG_NATTCH])
+			s->bad++;
+		t->pid = attr_u32(a[CLSHM_NL_A_PID]);
+		if (a[CLSHM_NL_A_COMM])
+			snprintf(t->comm, sizeof(t->comm), "%s",
+				 (char *)a[CLSHM_NL_A_COMM] + NLA_HDRLEN);
+		if (a[CLSHM_NL_A_ATT_START])
+			t->start = attr_u64(a[CLSHM_NL_A_ATT_START]);
+		if (a[CLSHM_NL_A_ATT_END])
+			t->end = attr_u64(a[CLSHM_NL_A_ATT_END]);
+		t->rdonly = !!a[CLSHM_NL_A_ATT_RDONLY];
+	} else {
+		/* another partition: its count */
+		if (!a[CLSHM_NL_A_SEG_NATTCH])
+			s->bad++;
+		else
+			t->nattch = attr_u32(a[CLSHM_NL_A_SEG_NATTCH]);
+	}
+}
+
+/* ATT_GET dump, of one shmid or (0) all: 0 or an errno. */
+static int nl_atts(struct nl *nl, uint32_t shmid, struct atts *s, int pause_us)
+{
+	struct nl_req r;
+
+	memset(s, 0, sizeof(*s));
+	nl_init(&r, nl->ids[0], CLSHM_NL_CMD_ATT_GET, NLM_F_DUMP | NLM_F_ACK);
+	if (shmid)
+		nl_put_u32(&r, CLSHM_NL_A_SEG_SHMID, shmid);
+	if (nl_send(nl->fd, &r))
+		return errno;
+	return nl_answer(nl->fd, att_cb, s, pause_us);
+}
+
+/* Entries of s for shmid and pid starting at start (0: any). */
+static int att_count(const struct atts *s, uint32_t shmid, uint32_t pid,
+		     const void *start)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		n += s->a[i].shmid == shmid && s->a[i].pid == pid &&
+		     (!start || s->a[i].start == (uintptr_t)start);
+	return n;
+}
+
+/* A child that attaches the shmid it is given and waits to be killed. */
+static int hold_attach(void *arg)
+{
+	int *fd = arg;
+	int id;
+
+	CHILD_CHECK(read(fd[0], &id, sizeof(id)) == sizeof(id));
+	CHILD_CHECK(xp_shmat(id, NULL, SHM_RDONLY) != XP_FAILED);
+	CHILD_CHECK(write(fd[1], &id, sizeof(id)) == sizeof(id));
+	pause();
+	return 0;
+}
+
+TEST_F(netlink, att_dump_names_pid_comm_range)
+{
+	struct atts *s = calloc(1, sizeof(*s));
+	int to[2], from[2], fds[2], id, other, i;
+	char *rw, *ro, comm[16] = "";
+	struct nl nl;
+	pid_t child;
+	FILE *f;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl));
+	id = mkseg(0600);
+	other = mkseg(0600);
+	ASSERT_LE(0, id);
+	ASSERT_LE(0, other);
+	rw = xp_shmat(id, NULL, 0);
+	ro = xp_shmat(id, NULL, SHM_RDONLY);
+	ASSERT_NE(XP_FAILED, rw);
+	ASSERT_NE(XP_FAILED, ro);
+	ASSERT_NE(XP_FAILED, xp_shmat(other, NULL, 0));
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
+	fds[0] = to[0];
+	fds[1] = from[1];
+	child = start_child(-1, hold_attach, fds);
+	ASSERT_LT(0, child);
+	track_pid(child);
+	ASSERT_EQ(sizeof(id), write(to[1], &id, sizeof(id)));
+	ASSERT_EQ(sizeof(id), read(from[0], &i, sizeof(i)));
+
+	ASSERT_EQ(0, nl_atts(&nl, id, s, 0));
+	EXPECT_EQ(0, s->bad);
+	/* only that segment: ours twice (rw, ro) and the child's */
+	EXPECT_EQ(3, s->n);
+	EXPECT_EQ(1, att_count(s, id, getpid(), rw));
+	EXPECT_EQ(1, att_count(s, id, getpid(), ro));
+	EXPECT_EQ(1, att_count(s, id, child, NULL));
+	f = fopen("/proc/self/comm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(comm, sizeof(comm), f));
+	fclose(f);
+	comm[strcspn(comm, "\n")] = 0;
+	for (i = 0; i < s->n; i++) {
+		struct att *t = &s->a[i];
+
+		EXPECT_EQ(self->ctx.cfg.partid, t->part);
+		EXPECT_EQ((uint64_t)page_size(), t->end - t->start);
+		EXPECT_EQ(t->pid == (uint32_t)child ||
+			  t->start == (uintptr_t)ro, t->rdonly)
+			TH_LOG("attach %d (pid %u)", i, t->pid);
+		if (t->pid == (uint32_t)getpid())
+			EXPECT_STREQ(comm, t->comm);
+	}
+
+	/* all of them: the other segment's attach too */
+	ASSERT_EQ(0, nl_atts(&nl, 0, s, 0));
+	EXPECT_EQ(0, s->bad);
+	EXPECT_EQ(3, att_count(s, id, getpid(), NULL) +
+		     att_count(s, id, child, NULL));
+	EXPECT_EQ(1, att_count(s, other, getpid(), NULL));
+
+	/* an attach unmapped is gone, as nattch counts it */
+	ASSERT_EQ(0, munmap(rw, page_size()));
+	ASSERT_EQ(0, nl_atts(&nl, id, s, 0));
+	EXPECT_EQ(2, s->n);
+	EXPECT_EQ(seg_nattch(id), s->n);
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ASSERT_EQ(0, nl_atts(&nl, id, s, 0));
+	EXPECT_EQ(1, s->n);
+	EXPECT_EQ(1, att_count(s, id, getpid(), ro));
+	close(nl.fd);
+	free(s);
+}
+
+/* As TEST_UID: root's 0600 segment's attaches are not shown. */
+static int user_atts(void *arg)
+{
+	struct atts *s = calloc(1, sizeof(*s));
+	int *ids = arg;
+	struct nl nl;
+
+	CHILD_CHECK(s);
+	CHILD_CHECK(nl_open(&nl) == 0);
+	CHILD_CHECK(nl_atts(&nl, 0, s, 0) == 0);
+	CHILD_CHECK(att_count(s, ids[0], getppid(), NULL) == 0);
+	CHILD_CHECK(att_count(s, ids[1], getppid(), NULL) == 1);
+	CHILD_CHECK(nl_atts(&nl, ids[0], s, 0) == 0 && s->n == 0);
+	close(nl.fd);
+	free(s);
+	return 0;
+}
+
+TEST_F(netlink, att_dump_only_readable)
+{
+	int ids[2];
+
+	ids[0] = mkseg(0600);
+	ids[1] = mkseg(0644);
+	ASSERT_LE(0, ids[0]);
+	ASSERT_LE(0, ids[1]);
+	ASSERT_NE(XP_FAILED, xp_shmat(ids[0], NULL, 0));
+	ASSERT_NE(XP_FAILED, xp_shmat(ids[1], NULL, 0));
+	ASSERT_CHILD_OK(run_child(TEST_UID, user_atts, ids));
+}
+
+/* The child: attach and detach id over and over until killed. */
+static int churn_attach(void *arg)
+{
+	int id = *(int *)arg;
+
+	for (;;) {
+		void *p = xp_shmat(id, NULL, 0);
+
+		CHILD_CHECK(p != XP_FAILED);
+		CHILD_CHECK(xp_shmdt(p) == 0);
+	}
+	return 0;
+}
+
+TEST_F(netlink, att_dump_racing_attaches)
+{
+	struct atts *s = calloc(1, sizeof(*s));
+	static char *held[200];
+	int id, churn_id, i, round, k;
+	struct nl nl;
+	pid_t pid;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl));
+	id = mkseg(0600);
+	churn_id = mkseg(0600);
+	ASSERT_LE(0, id);
+	ASSERT_LE(0, churn_id);
+	for (i = 0; i < 200; i++) {
+		held[i] = xp_shmat(id, NULL, i & 1 ? SHM_RDONLY : 0);
+		ASSERT_NE(XP_FAILED, held[i]);
+	}
+	pid = start_child(-1, churn_attach, &churn_id);
+	ASSERT_LT(0, pid);
+	track_pid(pid);
+	for (round = 0; round < 5; round++) {
+		ASSERT_EQ(0, nl_atts(&nl, 0, s, 1000));
+		EXPECT_EQ(0, s->bad);
+		/* in parts, the churn running between them */
+		EXPECT_LT(3, nl_parts);
+		for (i = 0; i < 200; i++) {
+			k = att_count(s, id, getpid(), held[i]);
+			EXPECT_EQ(1, k) TH_LOG("round %d attach %d", round, i);
+		}
+		/* the churning process: at most its one attach */
+		EXPECT_GE(1, att_count(s, churn_id, pid, NULL));
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(nl.fd);
+	free(s);
+}
+
+struct parts {
+	int n, local, bad;
+	uint32_t id[65], state[65];
+	uint64_t inc[65];
+};
+
+static void part_cb(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a[CLSHM_NL_A_MAX + 1];
+	struct parts *p = arg;
+
+	nl_parse(nh, a, CLSHM_NL_A_MAX);
+	if (!a[CLSHM_NL_A_PART] || !a[CLSHM_NL_A_PART_STATE] ||
+	    !a[CLSHM_NL_A_PART_INCARNATION] || p->n == 65) {
+		p->bad++;
+		return;
+	}
+	if (a[CLSHM_NL_A_PART_LOCAL])
+		p->local = p->n + 1;
+	p->id[p->n] = attr_u32(a[CLSHM_NL_A_PART]);
+	p->state[p->n] = attr_u32(a[CLSHM_NL_A_PART_STATE]);
+	p->inc[p->n++] = attr_u64(a[CLSHM_NL_A_PART_INCARNATION]);
+}
+
+TEST_F(netlink, part_dump_as_partlist)
+{
+	struct clshm_part_info info[65];
+	struct clshm_partlist pl = {
+		.buf = (uintptr_t)info, .max = 65,
+	};
+	struct parts p = { 0 };
+	struct nl_req r;
+	struct nl nl;
+	int i;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_PART_GET, NLM_F_DUMP | NLM_F_ACK);
+	ASSERT_EQ(0, nl_send(nl.fd, &r));
+	ASSERT_EQ(0, nl_answer(nl.fd, part_cb, &p, 0));
+	EXPECT_EQ(0, p.bad);
+	/* the local one first, flagged, up */
+	EXPECT_EQ(1, p.local);
+	EXPECT_EQ(self->ctx.cfg.partid, p.id[0]);
+	EXPECT_EQ(CLSHM_PART_UP, p.state[0]);
+	EXPECT_NE(0, p.inc[0]);
+	/* the ioctl says the same */
+	ASSERT_EQ(0, ioctl(ctl_dev(), CLSHM_IOC_PARTLIST, &pl));
+	ASSERT_EQ(pl.count, (uint32_t)p.n);
+	for (i = 0; i < p.n; i++) {
+		EXPECT_EQ(info[i].id, p.id[i]);
+		EXPECT_EQ(info[i].incarnation, p.inc[i]);
+	}
+	close(nl.fd);
+}
+
+static void counters_cb(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a[CLSHM_NL_A_MAX + 1], *c;
+	uint64_t *v = arg;
+	int len;
+
+	nl_parse(nh, a, CLSHM_NL_A_MAX);
+	if (!a[CLSHM_NL_A_COUNTERS])
+		return;
+	c = (struct nlattr *)((char *)a[CLSHM_NL_A_COUNTERS] + NLA_HDRLEN);
+	len = a[CLSHM_NL_A_COUNTERS]->nla_len - NLA_HDRLEN;
+	while (len >= NLA_HDRLEN && c->nla_len >= NLA_HDRLEN) {
+		if (c->nla_type <= CLSHM_NL_C_MAX &&
+		    c->nla_len == NLA_HDRLEN + 8)
+			v[c->nla_type] = attr_u64(c);
+		len -= NLA_ALIGN(c->nla_len);
+		c = (struct nlattr *)((char *)c + NLA_ALIGN(c->nla_len));
+	}
+}
+
+static int nl_counters(struct nl *nl, uint64_t *v)
+{
+	struct nl_req r;
+
+	memset(v, 0xff, sizeof(uint64_t) * (CLSHM_NL_C_MAX + 1));
+	nl_init(&r, nl->ids[0], CLSHM_NL_CMD_COUNTERS_GET, NLM_F_ACK);
+	if (nl_send(nl->fd, &r))
+		return errno;
+	return nl_answer(nl->fd, counters_cb, v, 0);
+}
+
+TEST_F(netlink, counters_as_ioctl)
+{
+	uint64_t v[CLSHM_NL_C_MAX + 1];
+	struct clshm_counters c;
+	struct nl nl;
+	int id;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	ASSERT_EQ(0, nl_counters(&nl, v));
+	ASSERT_EQ(0, get_counters(&c));
+	/* every counter there */
+	for (id = CLSHM_NL_C_SEGS_LIVE; id <= CLSHM_NL_C_MAX; id++)
+		EXPECT_NE(~0ull, v[id]) TH_LOG("counter %d", id);
+	EXPECT_EQ(c.segs_live, v[CLSHM_NL_C_SEGS_LIVE]);
+	EXPECT_EQ(c.segs_created, v[CLSHM_NL_C_SEGS_CREATED]);
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, nl_counters(&nl, v));
+	EXPECT_EQ(c.segs_created + 1, v[CLSHM_NL_C_SEGS_CREATED]);
+	EXPECT_EQ(c.segs_live + 1, v[CLSHM_NL_C_SEGS_LIVE]);
+	close(nl.fd);
+}
+
+TEST_F(netlink, new_commands_malformed)
+{
+	uint64_t wide = 1;
+	struct nl_req r;
+	struct nl nl;
+
+	ASSERT_EQ(0, nl_open(&nl));
+	/* ATT_GET: a u64 shmid, shmid 0, a reply attribute */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_ATT_GET, NLM_F_DUMP | NLM_F_ACK);
+	nl_put(&r, CLSHM_NL_A_SEG_SHMID, &wide, sizeof(wide));
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_ATT_GET, NLM_F_DUMP | NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_SEG_SHMID, 0);
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_ATT_GET, NLM_F_DUMP | NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_PID, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* ATT_GET and PART_GET are dumps only */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_ATT_GET, NLM_F_ACK);
+	EXPECT_EQ(EOPNOTSUPP, nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_PART_GET, NLM_F_ACK);
+	EXPECT_EQ(EOPNOTSUPP, nl_call(&nl, &r));
+	/* PART_GET and COUNTERS_GET: unknown and reply attributes */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_PART_GET, NLM_F_DUMP | NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_PART_STATE, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_COUNTERS_GET, NLM_F_ACK);
+	nl_put_u32(&r, CLSHM_NL_A_MAX + 1, 1);
+	EXPECT_BAD(nl_call(&nl, &r));
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_COUNTERS_GET, NLM_F_ACK);
+	nl_put(&r, CLSHM_NL_A_COUNTERS, NULL, 0);
+	EXPECT_BAD(nl_call(&nl, &r));
+	/* events are not commands */
+	nl_init(&r, nl.ids[0], CLSHM_NL_CMD_EV_LIMITS, NLM_F_ACK);
+	EXPECT_EQ(EOPNOTSUPP, nl_call(&nl, &r));
+	close(nl.fd);
+}
+
+/* The next event of command cmd within ms, its attributes copied to a. */
+struct ev_attrs {
+	uint32_t part, pid, limit, maxsegs, key;
+	uint64_t inc, size, maxpgs, time;
+};
+
+static int next_cmd(int fd, int cmd, struct ev_attrs *e, int ms)
+{
+	static char buf[NL_BUF];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		struct nlattr *a[CLSHM_NL_A_MAX + 1];
+		struct nlmsghdr *nh;
+		ssize_t n;
+
+		if (poll(&pfd, 1, ms) != 1) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -1;
+		nh = (struct nlmsghdr *)buf;
+		if (!NLMSG_OK(nh, n) ||
+		    ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd != cmd)
+			continue;
+		nl_parse(nh, a, CLSHM_NL_A_MAX);
+		memset(e, 0xff, sizeof(*e));
+#define GET(f, attr, w) if (a[attr]) e->f = attr_##w(a[attr])
+		GET(part, CLSHM_NL_A_PART, u32);
+		GET(pid, CLSHM_NL_A_PID, u32);
+		GET(limit, CLSHM_NL_A_LIMIT, u32);
+		GET(maxsegs, CLSHM_NL_A_LIMIT_MAXSEGS, u32);
+		GET(key, CLSHM_NL_A_SEG_KEY, u32);
+		GET(inc, CLSHM_NL_A_PART_INCARNATION, u64);
+		GET(size, CLSHM_NL_A_SEG_SIZE, u64);
+		GET(maxpgs, CLSHM_NL_A_LIMIT_MAXPGS, u64);
+		GET(time, CLSHM_NL_A_TIME, u64);
+#undef GET
+		return 0;
+	}
+}
+
+TEST_F(netlink, monitor_limit_refused)
+{
+	struct ev_attrs e;
+	struct nl mon;
+	uint64_t big;
+
+	ASSERT_EQ(0, monitor_open(&mon));
+	big = (self->ctx.cfg.maxpgs + 1) * page_size();
+	EXPECT_EQ(-1, xp_shmget(IPC_PRIVATE, big, IPC_CREAT | 0600));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, next_cmd(mon.fd, CLSHM_NL_CMD_EV_LIMIT_REFUSED, &e, 5000));
+	EXPECT_EQ(CLSHM_NL_LIMIT_SIZE, e.limit);
+	EXPECT_EQ(big, e.size);
+	EXPECT_EQ((uint32_t)getpid(), e.pid);
+	EXPECT_EQ(0, e.key);
+	EXPECT_EQ(self->ctx.cfg.partid, e.part);
+	EXPECT_NE(~0ull, e.time);
+	close(mon.fd);
+}
+
+TEST_F(netlink, monitor_partition_daemon_limits)
+{
+	struct clshm_cfg c = self->ctx.cfg;
+	struct clshm_info info;
+	struct ev_attrs e;
+	struct nl mon;
+
+	ASSERT_EQ(0, get_info(&info));
+	ASSERT_EQ(0, monitor_open(&mon));
+	ASSERT_EQ(0, ensure_down());
+	ASSERT_EQ(0, next_cmd(mon.fd, CLSHM_NL_CMD_EV_PART_DOWN, &e, 5000));
+	EXPECT_EQ(c.partid, e.part);
+	c.mask = CLSHM_CFG_MAXSEGS;
+	c.maxsegs = self->ctx.cfg.maxsegs + 1;
+	ASSERT_EQ(0, set_cfg(&c));
+	ASSERT_EQ(0, next_cmd(mon.fd, CLSHM_NL_CMD_EV_LIMITS, &e, 5000));
+	EXPECT_EQ(c.maxsegs, e.maxsegs);
+	EXPECT_EQ(self->ctx.cfg.maxpgs, e.maxpgs);
+	ASSERT_EQ(0, ensure_started());
+	ASSERT_EQ(0, next_cmd(mon.fd, CLSHM_NL_CMD_EV_PART_UP, &e, 5000));
+	EXPECT_EQ(c.partid, e.part);
+	EXPECT_NE(0, e.inc);
+	ASSERT_EQ(0, next_cmd(mon.fd, CLSHM_NL_CMD_EV_DAEMON_UP, &e, 20000));
+	ASSERT_EQ(0, get_cfg(&c));
+	EXPECT_EQ(c.daemon_pid, e.pid);
+	EXPECT_NE(0, e.pid);
+	close(mon.fd);
+}
+
+TEST_F(netlink, monitor_daemon_down)
+{
+	struct clshm_cfg c;
+	struct ev_attrs e;
+	struct nl mon;
+
+	ASSERT_EQ(0, get_cfg(&c));
+	ASSERT_NE(0, c.daemon_pid);
+	ASSERT_EQ(0, monitor_open(&mon));
+	ASSERT_EQ(0, kill(c.daemon_pid, SIGKILL));
+	ASSERT_EQ(0, next_cmd(mon.fd, CLSHM_NL_CMD_EV_DAEMON_DOWN, &e, 10000));
+	EXPECT_EQ(c.daemon_pid, e.pid);
+	EXPECT_EQ(c.partid, e.part);
+	close(mon.fd);
+	ASSERT_EQ(0, ensure_started());
 }
 
 TEST_HARNESS_MAIN

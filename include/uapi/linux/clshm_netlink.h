@@ -63,8 +63,12 @@
  *	owns, attaches in other partitions come as one message per partition
  *	with CLSHM_NL_A_PART and CLSHM_NL_A_SEG_NATTCH, and no pid: ask that
  *	partition for its processes.  Optional CLSHM_NL_A_SEG_SHMID in the
- *	request: only that segment's attaches.  Resumes by shmid like
- *	SEG_GET; the attaches of one segment are read at once.
+ *	request: only that segment's attaches (it may be another
+ *	partition's segment attached here).  The processes come in pid
+ *	order, each one's attaches read at once, then the other partitions'
+ *	counts in shmid order: a process that holds its attaches throughout
+ *	the dump is reported once, with all of them.  The pid is as the
+ *	caller's pid namespace sees it (0 and no command: it cannot).
  * @CLSHM_NL_CMD_PART_GET: with NLM_F_DUMP: one message per partition
  *	that is not down, the local one first: CLSHM_NL_A_PART,
  *	CLSHM_NL_A_PART_STATE (CLSHM_PART_*), CLSHM_NL_A_PART_INCARNATION,
