@@ -38,7 +38,7 @@ DECLARE_EVENT_CLASS(clshm_vma,
 		__entry->rdonly = rdonly;
 		__entry->nattch = nattch;
 	),
-	TP_printk("shmid=%#x start=%#lx end=%#lx %s nattch=%u",
+	TP_printk("shmid=0x%08x start=%#lx end=%#lx %s nattch=%u",
 		  __entry->shmid, __entry->start, __entry->end,
 		  __entry->rdonly ? "ro" : "rw", __entry->nattch)
 );
@@ -63,7 +63,7 @@ TRACE_EVENT(clshm_detach,
 		__entry->end = end;
 		__entry->nattch = nattch;
 	),
-	TP_printk("shmid=%#x start=%#lx end=%#lx nattch=%u",
+	TP_printk("shmid=0x%08x start=%#lx end=%#lx nattch=%u",
 		  __entry->shmid, __entry->start, __entry->end,
 		  __entry->nattch)
 );
@@ -87,7 +87,7 @@ TRACE_EVENT(clshm_fault,
 		__entry->nr = nr;
 		__entry->ret = ret;
 	),
-	TP_printk("shmid=%#x address=%#lx pages=%lu+%lu ret=%#x",
+	TP_printk("shmid=0x%08x address=%#lx pages=%lu+%lu ret=%#x",
 		  __entry->shmid, __entry->address, __entry->first,
 		  __entry->nr, __entry->ret)
 );
@@ -110,7 +110,7 @@ TRACE_EVENT(clshm_ring_msg,
 		__entry->seq = seq;
 		__entry->dropped = dropped;
 	),
-	TP_printk("type=%u flags=%#x shmid=%#x seq=%llu%s", __entry->type,
+	TP_printk("type=%u flags=%#x shmid=0x%08x seq=%llu%s", __entry->type,
 		  __entry->flags, __entry->shmid, __entry->seq,
 		  __entry->dropped ? " dropped" : "")
 );
