@@ -708,7 +708,8 @@ static vm_fault_t clshm_vm_fault(struct vm_fault *vmf)
 out_unlock:
 	mutex_unlock(&seg->pages_lock);
 	clshm_count(part, CLSHM_C_FAULTS, 1);
-	trace_clshm_fault(seg->shmid, vmf->address, first, nr, ret);
+	trace_clshm_fault(seg->shmid, vmf->address, first, nr,
+			  (__force unsigned int)ret);
 	return ret;
 }
 
