@@ -1054,13 +1054,24 @@ static const struct command commands[] = {
 	  "last detach.  Needs the owner, the creator or CAP_SYS_ADMIN, and\n"
 	  "--user and --orphans only see segments you may read.  Several\n"
 	  "options are done in order.\n", 0 },
+	{ "show", cmd_show, "[-j] SHMID",
+	  "show one segment and who attaches it",
+	  "The segment (as ipcs -i), then one line per attach: the process\n"
+	  "(pid, command), its partition, the address range and rdonly for\n"
+	  "a read-only one; attaches in other partitions of a segment owned\n"
+	  "here come as one line per partition with their count.  -j prints\n"
+	  "one JSON array of these objects.  Only segments you may read.\n", 0 },
 	{ "monitor", cmd_monitor, "[-j|--json]",
-	  "print segment events as they happen",
-	  "One line per event (created, removed, destroyed, attached,\n"
-	  "detached) with the shmid, key, attaches after it, the process and\n"
-	  "its partition; -j prints one JSON object per line.  When events\n"
-	  "were lost because the monitor fell behind it says so (\"lost\")\n"
-	  "and goes on.  Runs until interrupted.\n", 0 },
+	  "print events as they happen",
+	  "One line per event: segments created, removed, destroyed,\n"
+	  "attached, detached (shmid, key, attaches after it, the process\n"
+	  "and its partition); partitions up, down, rejoined; the daemon up\n"
+	  "and down; limits changed and creates a limit refused; each with\n"
+	  "its time (time_ns, nanoseconds since the epoch).  -j prints one\n"
+	  "JSON object per line; 64-bit stamps are strings.  When events\n"
+	  "were lost because the monitor fell behind it says so (\"lost\"),\n"
+	  "prints the segments that exist now (\"segment\" lines), says\n"
+	  "\"synced\" and goes on.  Needs root.  Runs until interrupted.\n", 0 },
 	{ "help", cmd_help, "[COMMAND]",
 	  "show this help, or a command's", NULL, 0 },
 };

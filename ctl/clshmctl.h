@@ -29,6 +29,8 @@ enum {
 
 struct ctx {
 	bool json;
+	bool array;		/* JSON objects printed as one array */
+	unsigned int nprinted;	/* objects in it so far */
 };
 
 struct command;
@@ -89,6 +91,7 @@ int cmd_shutdown(struct ctx *c, const struct command *cmd, int argc,
 
 /* netlink.c: the commands on the clshm generic netlink family */
 int cmd_rm(struct ctx *c, const struct command *cmd, int argc, char **argv);
+int cmd_show(struct ctx *c, const struct command *cmd, int argc, char **argv);
 int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
 		char **argv);
 

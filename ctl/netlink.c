@@ -253,21 +253,121 @@ static const char *const event_names[] = {
 	[CLSHM_NL_CMD_EV_DESTROYED] = "destroyed",
 	[CLSHM_NL_CMD_EV_ATTACHED] = "attached",
 	[CLSHM_NL_CMD_EV_DETACHED] = "detached",
+	[CLSHM_NL_CMD_EV_PART_UP] = "part-up",
+	[CLSHM_NL_CMD_EV_PART_DOWN] = "part-down",
+	[CLSHM_NL_CMD_EV_PART_REJOINED] = "part-rejoined",
+	[CLSHM_NL_CMD_EV_DAEMON_UP] = "daemon-up",
+	[CLSHM_NL_CMD_EV_DAEMON_DOWN] = "daemon-down",
+	[CLSHM_NL_CMD_EV_LIMITS] = "limits",
+	[CLSHM_NL_CMD_EV_LIMIT_REFUSED] = "refused",
+	/* not events: what a dump brings (show, the monitor's resync) */
+	[CLSHM_NL_CMD_SEG_GET] = "segment",
+	[CLSHM_NL_CMD_ATT_GET] = "attach",
 };
 
-static unsigned long long get_attr(struct nlattr **a, int i)
+/* How an attribute is printed. */
+enum nl_fmt {
+	F_U32, F_U64, F_HEX, F_OCT, F_STR, F_FLAG,
+	F_BIG,		/* u64 that may pass 2^53: a string in JSON */
+	F_LIMIT,	/* CLSHM_NL_LIMIT_* */
+};
+
+/* Every attribute a message may carry, in the order they are printed. */
+static const struct {
+	int attr;
+	const char *name;
+	enum nl_fmt fmt;
+} nl_fields[] = {
+	{ CLSHM_NL_A_SEG_SHMID, "shmid", F_HEX },
+	{ CLSHM_NL_A_SEG_KEY, "key", F_HEX },
+	{ CLSHM_NL_A_SEG_UID, "uid", F_U32 },
+	{ CLSHM_NL_A_SEG_GID, "gid", F_U32 },
+	{ CLSHM_NL_A_SEG_MODE, "mode", F_OCT },
+	{ CLSHM_NL_A_SEG_SIZE, "size", F_U64 },
+	{ CLSHM_NL_A_SEG_NATTCH, "nattch", F_U32 },
+	{ CLSHM_NL_A_SEG_CPID, "cpid", F_U32 },
+	{ CLSHM_NL_A_SEG_LPID, "lpid", F_U32 },
+	{ CLSHM_NL_A_SEG_OWNER, "owner", F_U32 },
+	{ CLSHM_NL_A_PID, "pid", F_U32 },
+	{ CLSHM_NL_A_COMM, "comm", F_STR },
+	{ CLSHM_NL_A_PART, "part", F_U32 },
+	{ CLSHM_NL_A_ATT_START, "start", F_HEX },
+	{ CLSHM_NL_A_ATT_END, "end", F_HEX },
+	{ CLSHM_NL_A_ATT_RDONLY, "rdonly", F_FLAG },
+	{ CLSHM_NL_A_PART_INCARNATION, "incarnation", F_BIG },
+	{ CLSHM_NL_A_LIMIT, "limit", F_LIMIT },
+	{ CLSHM_NL_A_LIMIT_MAXPGS, "maxpgs", F_U64 },
+	{ CLSHM_NL_A_LIMIT_MAXSEGS, "maxsegs", F_U32 },
+	{ CLSHM_NL_A_TIME, "time_ns", F_BIG },
+};
+
+static const char *const limit_names[] = {
+	[CLSHM_NL_LIMIT_MAXSEGS] = "maxsegs",
+	[CLSHM_NL_LIMIT_MAXPGS] = "maxpgs",
+	[CLSHM_NL_LIMIT_SIZE] = "size",
+};
+
+/*
+ * One message as a line: "NAME key value ..." or one JSON object
+ * {"event":"NAME","key":value,...}.  Attributes of the wrong length are
+ * left out (a newer or broken kernel), never read past.
+ */
+static void print_msg(struct ctx *c, const char *name, struct nlattr **a)
 {
-	if (!a[i])
-		return 0;
-	return i == CLSHM_NL_A_SEG_SIZE ? nla_get_u64(a[i]) :
-					  nla_get_u32(a[i]);
+	unsigned int i;
+
+	if (c->json && c->array && c->nprinted++)
+		putchar(',');
+	printf(c->json ? "{\"event\":\"%s\"" : "%-9s", name);
+	for (i = 0; i < sizeof(nl_fields) / sizeof(nl_fields[0]); i++) {
+		struct nlattr *at = a[nl_fields[i].attr];
+		const char *k = nl_fields[i].name;
+		enum nl_fmt f = nl_fields[i].fmt;
+		unsigned long long v = 0;
+		int len;
+
+		if (!at)
+			continue;
+		len = nla_len(at);
+		if (f == F_STR) {
+			if (len < 1 || ((char *)nla_data(at))[len - 1])
+				continue;
+			printf(c->json ? ",\"%s\":\"%s\"" : " %s %s", k,
+			       (char *)nla_data(at));
+			continue;
+		}
+		if (f == F_FLAG) {
+			printf(c->json ? ",\"%s\":true" : " %s", k);
+			continue;
+		}
+		if (len == 8)
+			v = nla_get_u64(at);
+		else if (len == 4)
+			v = nla_get_u32(at);
+		else
+			continue;
+		if (f == F_HEX)
+			printf(c->json ? ",\"%s\":\"0x%08llx\"" : " %s 0x%08llx",
+			       k, v);
+		else if (f == F_OCT)
+			printf(c->json ? ",\"%s\":\"0%03llo\"" : " %s 0%03llo",
+			       k, v);
+		else if (f == F_BIG)
+			printf(c->json ? ",\"%s\":\"%llu\"" : " %s %llu", k, v);
+		else if (f == F_LIMIT)
+			printf(c->json ? ",\"%s\":\"%s\"" : " %s %s", k,
+			       v < 4 && limit_names[v] ? limit_names[v] : "?");
+		else
+			printf(c->json ? ",\"%s\":%llu" : " %s %llu", k, v);
+	}
+	fputs(!c->json ? "\n" : c->array ? "}" : "}\n", stdout);
 }
 
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(msg));
 	struct nlattr *a[CLSHM_NL_A_MAX + 1];
-	const struct ctx *c = arg;
+	struct ctx *c = arg;
 	const char *name = NULL;
 
 	if (g->cmd < sizeof(event_names) / sizeof(event_names[0]))
@@ -275,29 +375,101 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (!name ||
 	    genlmsg_parse(nlmsg_hdr(msg), 0, a, CLSHM_NL_A_MAX, NULL))
 		return NL_SKIP;
-	if (c->json)
-		printf("{\"event\":\"%s\",\"shmid\":\"0x%08llx\",\"key\":\"0x%08llx\",\"nattch\":%llu,\"pid\":%llu,\"part\":%llu",
-		       name, get_attr(a, CLSHM_NL_A_SEG_SHMID),
-		       get_attr(a, CLSHM_NL_A_SEG_KEY),
-		       get_attr(a, CLSHM_NL_A_SEG_NATTCH),
-		       get_attr(a, CLSHM_NL_A_PID),
-		       get_attr(a, CLSHM_NL_A_PART));
-	else
-		printf("%-9s shmid 0x%08llx key 0x%08llx nattch %llu pid %llu part %llu",
-		       name, get_attr(a, CLSHM_NL_A_SEG_SHMID),
-		       get_attr(a, CLSHM_NL_A_SEG_KEY),
-		       get_attr(a, CLSHM_NL_A_SEG_NATTCH),
-		       get_attr(a, CLSHM_NL_A_PID),
-		       get_attr(a, CLSHM_NL_A_PART));
-	if (g->cmd == CLSHM_NL_CMD_EV_CREATED)
-		printf(c->json ? ",\"uid\":%llu,\"mode\":\"0%03llo\",\"size\":%llu" :
-				 " uid %llu mode 0%03llo size %llu",
-		       get_attr(a, CLSHM_NL_A_SEG_UID),
-		       get_attr(a, CLSHM_NL_A_SEG_MODE),
-		       get_attr(a, CLSHM_NL_A_SEG_SIZE));
-	fputs(c->json ? "}\n" : "\n", stdout);
+	print_msg(c, name, a);
 	fflush(stdout);
 	return NL_OK;
+}
+
+/*
+ * A request @cmd (@flags: NLM_F_DUMP or 0; with the shmid @only, if not
+ * 0) on a socket of its own, each message of the answer printed as
+ * on_event() prints it.  Returns EX_* or the kernel's -errno.
+ */
+static int nl_request_print(struct ctx *c, uint8_t cmd, int flags,
+			    unsigned int only)
+{
+	struct nl_reply rep = { 0 };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int family, r, err;
+
+	r = nl_open(&sk, &family);
+	if (r != EX_OK)
+		return r;
+	msg = nlmsg_alloc();
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+				 flags, cmd, CLSHM_GENL_VERSION) ||
+	    (only && nla_put_u32(msg, CLSHM_NL_A_SEG_SHMID, only))) {
+		nlmsg_free(msg);
+		nl_socket_free(sk);
+		errmsg("out of memory");
+		return EX_ERROR;
+	}
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, c);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_error, &rep);
+	err = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (err >= 0)
+		err = nl_recvmsgs_default(sk);
+	nl_socket_free(sk);
+	if (rep.err)
+		return -rep.err;
+	if (err < 0) {
+		errmsg("dump: %s", nl_geterror(err));
+		return EX_ERROR;
+	}
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* show */
+
+int cmd_show(struct ctx *c, const struct command *cmd, int argc, char **argv)
+{
+	unsigned int id;
+	int opt, r;
+
+	optind = 0;
+	while ((r = cmd_getopt(cmd, argc, argv, "+hj", NULL, &opt)) ==
+	       OPT_NEXT)
+		c->json = true;		/* -j */
+	if (r != OPT_DONE)
+		return r;
+	if (optind != argc - 1) {
+		errmsg("show: one shmid, please (clshmctl ipcs lists them)");
+		cmd_usage(cmd, true);
+		return EX_USAGE;
+	}
+	r = parse_u32("shmid", argv[optind], &id);
+	if (r != EX_OK)
+		return r;
+	if (!id) {
+		errmsg("show: shmid 0 names no segment");
+		return EX_USAGE;
+	}
+	/*
+	 * The segment, then who attaches it: one line each, or the object
+	 * {"segment":{...},"attaches":[{...},...]}.
+	 */
+	c->array = true;
+	if (c->json)
+		fputs("{\"segment\":", stdout);
+	r = nl_request_print(c, CLSHM_NL_CMD_SEG_GET, 0, id);
+	if (c->json)
+		fputs(r == EX_OK ? ",\"attaches\":[" : "null,\"attaches\":[",
+		      stdout);
+	c->nprinted = 0;
+	if (r == EX_OK)
+		r = nl_request_print(c, CLSHM_NL_CMD_ATT_GET, NLM_F_DUMP, id);
+	if (r < 0) {
+		errmsg("show: shmid 0x%08x: %s%s", id, strerror(-r),
+		       -r == ENOENT ? " (clshmctl ipcs lists the segments)" :
+		       -r == EACCES ? " (you may not read it)" : "");
+		r = -r == ENODEV ? EX_NODRIVER : EX_ERROR;
+	}
+	if (c->json)
+		fputs("]}\n", stdout);
+	return r;
 }
 
 int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
@@ -351,7 +523,10 @@ int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
 			if (c->json)
 				puts("{\"event\":\"lost\"}");
 			else
-				puts("lost      events (ENOBUFS: the monitor fell behind)");
+				puts("lost      events (ENOBUFS: the monitor fell behind); the segments now:");
+			/* Resync: what exists now, then the events again. */
+			nl_request_print(c, CLSHM_NL_CMD_SEG_GET, NLM_F_DUMP, 0);
+			puts(c->json ? "{\"event\":\"synced\"}" : "synced");
 			fflush(stdout);
 			continue;
 		}

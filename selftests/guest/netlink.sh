@@ -39,13 +39,35 @@ expect_rc 0 "rm --orphans" clshmctl rm --orphans
 has "rm --orphans counts what it removed" "^removed [1-9][0-9]* segments?$"
 expect_rc 1 "the orphan is gone" clshmctl rm -m "$orphan"
 
+echo "# show"
+sid=$(shmtool create 0 8192)
+shmtool hold "$sid" 8192 60 > /dev/null &
+holder=$!
+sleep 1
+expect_rc 0 "show SHMID" clshmctl show "$sid"
+has "show: the segment" "^segment +shmid $sid key 0x00000000 uid 0 gid 0 mode 0600 size 8192 nattch 1 "
+has "show: its attacher, with command and range" "^attach +shmid $sid pid $holder comm shmtool part 0 start 0x[0-9a-f]+ end 0x[0-9a-f]+$"
+expect_rc 0 "show -j SHMID" clshmctl show -j "$sid"
+printf '%s\n' "$out" | jsoncheck > /dev/null 2>&1 && ok "show -j is one JSON document" || nok "show -j is one JSON document: $out"
+has "show -j: the segment and its attaches" "^\{\"segment\":\{\"event\":\"segment\",\"shmid\":\"$sid\".*\},\"attaches\":\[\{\"event\":\"attach\",\"shmid\":\"$sid\",\"pid\":$holder,.*\}\]\}$"
+kill $holder; wait $holder 2>/dev/null
+clshmctl rm -m "$sid" > /dev/null
+expect_rc 1 "show of a removed segment fails" clshmctl show "$sid"
+has "and says what to do" "No such file or directory.*clshmctl ipcs"
+expect_rc 2 "show without a shmid is a usage error" clshmctl show
+
+echo "# a refused create"
+shmtool create 0 1125899906842624000 > /dev/null 2>&1
+
 sleep 1		# the monitors have printed everything
 kill $mon $monj
 wait $mon $monj 2>/dev/null
 
 echo "# monitor"
 out=$(cat "$tmp/mon")
-has "monitor: created" "^created +shmid $id key 0x00000000 nattch 0 pid [0-9]+ part 0 uid 0 mode 0600 size 4096$"
+has "monitor: created" "^created +shmid $id key 0x00000000 uid 0 mode 0600 size 4096 nattch 0 pid [0-9]+ part 0 time_ns [0-9]+$"
+has "monitor: attached, with the holder's pid" "^attached +shmid $sid key 0x00000000 nattch 1 pid $holder part 0 "
+has "monitor: refused, with the limit" "^refused +key 0x00000000 uid 0 size 1125899906842624000 pid [0-9]+ part 0 limit size time_ns [0-9]+$"
 has "monitor: removed" "^removed +shmid $id "
 has "monitor: destroyed" "^destroyed +shmid $id "
 order=$(grep -E "shmid $id " "$tmp/mon" | awk '{ print $1 }' | tr '\n' ' ')
@@ -68,6 +90,7 @@ else
 fi
 out=$(cat "$tmp/monj")
 has "monitor -j: created" "^\{\"event\":\"created\",\"shmid\":\"$id\""
+has "monitor -j: the time is a string" "^\{\"event\":\"refused\",.*\"time_ns\":\"[0-9]+\"\}$"
 
 rm -rf "$tmp"
 tap_done
