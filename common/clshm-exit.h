@@ -20,6 +20,7 @@ enum clshm_exit {
 	CLSHM_EXIT_NODRIVER = 5, /* clshm.ko not loaded, or partition down */
 	CLSHM_EXIT_PERM = 6,	 /* permission denied */
 	CLSHM_EXIT_VERSION = 7,	 /* programs and clshm.ko do not match */
+	CLSHM_EXIT_NODAEMON = 8, /* status: the partition is up, no clshmd */
 };
 
 #endif /* CLSHM_EXIT_H */

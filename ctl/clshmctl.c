@@ -158,6 +158,28 @@ static int get_cfg(int fd, struct clshm_cfg *cfg)
 	return EX_OK;
 }
 
+/*
+ * The configuration from CLSHM_IOC_INFO, which every user may read on
+ * the shm device: all of GETCFG's but the daemon's pid.
+ */
+static int get_cfg_info(int fd, struct clshm_cfg *cfg)
+{
+	struct clshm_info in;
+
+	memset(&in, 0, sizeof(in));
+	in.size = sizeof(in);
+	if (ioctl(fd, CLSHM_IOC_INFO, &in) < 0)
+		return ioc_fail("reading the configuration", errno);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->maxpgs = in.maxpgs;
+	cfg->maxsegs = in.maxsegs;
+	cfg->maxdpgs = in.maxdpgs;
+	cfg->timeout_ms = in.timeout_ms;
+	cfg->partid = in.partid;
+	cfg->state = in.state;
+	return EX_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Option parsing for commands that take none but -h */
 
@@ -308,16 +330,18 @@ static int cmd_getcfg(struct ctx *c, const struct command *cmd, int argc,
 {
 	struct clshm_cfg cfg;
 	struct json j;
+	bool is_ctl;
 	size_t i;
 	int fd, ret;
 
 	ret = no_options(cmd, argc, argv, 0);
 	if (ret >= 0)
 		return ret;
-	ret = open_ctl(&fd);
+	/* Every user may look, as at status; only root sees the pid. */
+	ret = open_any(&fd, &is_ctl);
 	if (ret != EX_OK)
 		return ret;
-	ret = get_cfg(fd, &cfg);
+	ret = is_ctl ? get_cfg(fd, &cfg) : get_cfg_info(fd, &cfg);
 	close(fd);
 	if (ret != EX_OK)
 		return ret;
@@ -329,7 +353,10 @@ static int cmd_getcfg(struct ctx *c, const struct command *cmd, int argc,
 			json_uint(&j, limits[i].json,
 				  limit_get(&cfg, limits[i].mask));
 		json_str(&j, "state", cu_state_name(cfg.state));
-		json_uint(&j, "daemon_pid", cfg.daemon_pid);
+		if (is_ctl)
+			json_uint(&j, "daemon_pid", cfg.daemon_pid);
+		else
+			json_null(&j, "daemon_pid");
 		json_obj_end(&j);
 		return EX_OK;
 	}
@@ -337,7 +364,9 @@ static int cmd_getcfg(struct ctx *c, const struct command *cmd, int argc,
 		printf("%-11s %llu%s\n", limits[i].name,
 		       limit_get(&cfg, limits[i].mask), limits[i].unit);
 	printf("%-11s %s\n", "state", cu_state_name(cfg.state));
-	if (cfg.daemon_pid)
+	if (!is_ctl)
+		printf("%-11s unknown (only root may read it)\n", "daemon pid");
+	else if (cfg.daemon_pid)
 		printf("%-11s %u\n", "daemon pid", cfg.daemon_pid);
 	else
 		printf("%-11s none\n", "daemon pid");
@@ -535,7 +564,7 @@ static void status_json(const struct status *s)
 		json_obj_begin(&j, NULL);
 		json_uint(&j, "id", s->parts[i].id);
 		json_str(&j, "state", cu_part_state_name(s->parts[i].state));
-		json_uint(&j, "incarnation", s->parts[i].incarnation);
+		json_big(&j, "incarnation", s->parts[i].incarnation);
 		json_bool(&j, "local", s->parts[i].id == s->local);
 		json_obj_end(&j);
 	}
@@ -655,6 +684,9 @@ static int cmd_status(struct ctx *c, const struct command *cmd, int argc,
 	else
 		status_text(s);
 	ret = EX_OK;
+	/* Up without its daemon: say so in the exit status too. */
+	if (s->have_pid && !s->daemon_pid && s->info.state == CLSHM_STATE_UP)
+		ret = EX_NODAEMON;
 out:
 	free(s);
 	close(fd);
@@ -810,6 +842,9 @@ static void part_hostnames(struct part_row *rows, uint32_t n)
 		close(fd);
 }
 
+/* No local partition (shut down). */
+#define PART_NONE	UINT32_MAX
+
 static void partitions_json(const struct part_row *rows, uint32_t n,
 			    uint32_t local, uint32_t up)
 {
@@ -818,7 +853,10 @@ static void partitions_json(const struct part_row *rows, uint32_t n,
 
 	json_init(&j, stdout);
 	json_obj_begin(&j, NULL);
-	json_uint(&j, "local", local);
+	if (local == PART_NONE)
+		json_null(&j, "local");
+	else
+		json_uint(&j, "local", local);
 	json_uint(&j, "count", n);
 	json_uint(&j, "up", up);
 	json_arr_begin(&j, "partitions");
@@ -826,7 +864,7 @@ static void partitions_json(const struct part_row *rows, uint32_t n,
 		json_obj_begin(&j, NULL);
 		json_uint(&j, "id", rows[i].info.id);
 		json_str(&j, "state", cu_part_state_name(rows[i].info.state));
-		json_uint(&j, "incarnation", rows[i].info.incarnation);
+		json_big(&j, "incarnation", rows[i].info.incarnation);
 		if (rows[i].host_err) {
 			json_null(&j, "hostname");
 			json_str(&j, "hostname_error",
@@ -878,8 +916,15 @@ static int cmd_partitions(struct ctx *c, const struct command *cmd, int argc,
 		return ret;
 	err = cu_partlist(fd, parts, CLSHM_MAX_PARTS, &n, &local);
 	close(fd);
-	if (err)
+	if (err == -ENODEV) {
+		/* Down: no partition, as ipcs shows no segment (exit 0). */
+		if (!c->json)
+			errmsg("partitions: the partition is down: clshmctl startup starts it");
+		n = 0;
+		local = PART_NONE;
+	} else if (err) {
 		return ioc_fail("listing partitions", -err);
+	}
 	qsort(parts, n, sizeof(parts[0]), cmp_part);
 
 	rows = calloc(n ? n : 1, sizeof(*rows));
@@ -1193,7 +1238,33 @@ int main(int argc, char **argv)
 	};
 	const struct command *cmd;
 	struct ctx c = { .json = false };
-	int o;
+	int o, i, n;
+
+	/*
+	 * -j (--json) and -p (--pretty: indented JSON; implies -j) may stand
+	 * anywhere on the line, before or after the command: take them out
+	 * first.  "--" ends the options.
+	 */
+	for (i = n = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			c.json = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty") ||
+			   !strcmp(a, "-jp") || !strcmp(a, "-pj")) {
+			c.json = true;
+			json_pretty = true;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argc = n;
+	argv[argc] = NULL;
 
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {

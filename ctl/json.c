@@ -2,7 +2,8 @@
 /*
  * json.c - a tiny JSON writer (see json.h)
  *
- * Output is RFC 8259 JSON indented by two spaces.  Strings are written
+ * Output is RFC 8259 JSON, compact (one line) unless json_pretty is set
+ * (clshmctl -p): then indented by two spaces.  Strings are written
  * byte for byte except for '"', '\\' and control characters, which are
  * escaped; clshmctl only writes ASCII strings.  Nesting deeper than
  * JSON_MAX_DEPTH is a programming error and aborts.
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 
 #include "json.h"
+
+bool json_pretty;
 
 void json_init(struct json *j, FILE *f)
 {
@@ -51,6 +54,8 @@ static void indent(struct json *j)
 {
 	int i;
 
+	if (!json_pretty)
+		return;
 	fputc('\n', j->f);
 	for (i = 0; i < j->depth; i++)
 		fputs("  ", j->f);
@@ -67,7 +72,7 @@ static void member(struct json *j, const char *key)
 	}
 	if (key) {
 		put_string(j->f, key);
-		fputs(": ", j->f);
+		fputs(json_pretty ? ": " : ":", j->f);
 	}
 }
 
@@ -117,6 +122,13 @@ void json_uint(struct json *j, const char *key, unsigned long long v)
 {
 	member(j, key);
 	fprintf(j->f, "%llu", v);
+}
+
+/* A u64 that may pass 2^53 (a stamp): a string, so every reader keeps it. */
+void json_big(struct json *j, const char *key, unsigned long long v)
+{
+	member(j, key);
+	fprintf(j->f, "\"%llu\"", v);
 }
 
 void json_bool(struct json *j, const char *key, bool v)

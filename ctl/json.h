@@ -21,12 +21,16 @@ struct json {
 	bool has_members[JSON_MAX_DEPTH + 1];
 };
 
+/* Indented output (clshmctl -p), else one line. */
+extern bool json_pretty;
+
 void json_init(struct json *j, FILE *f);
 void json_obj_begin(struct json *j, const char *key);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j, const char *key);
 void json_arr_end(struct json *j);
 void json_uint(struct json *j, const char *key, unsigned long long v);
+void json_big(struct json *j, const char *key, unsigned long long v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
 void json_str(struct json *j, const char *key, const char *s);

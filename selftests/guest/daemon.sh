@@ -55,8 +55,13 @@ has "maxdpgs prints new and old" "^maxdpgs 1 pages \(was"
 expect_rc 0 "timeout 1000 while down" clshmctl timeout 1000
 json getcfg-down clshmctl -j getcfg
 json status-down clshmctl -j status
-expect_rc 1 "partitions while down exits 1" clshmctl partitions
+expect_rc 0 "partitions while down exits 0, as ipcs" clshmctl partitions
 has "partitions while down says how to start" "clshmctl startup"
+has "partitions while down lists none" "^0 partitions, 0 up$"
+json partitions-down clshmctl partitions -j
+expect_rc 0 "-j partitions while down" clshmctl partitions -j
+has "-j partitions while down: an empty list, no local" '^\{"local":null,"count":0,"up":0,"partitions":\[\]\}$'
+
 expect_rc 0 "fabric while down" clshmctl fabric
 has "fabric while down says there is none" "^fabric +none"
 
@@ -82,6 +87,11 @@ has "partitions counts them" "^1 partition, 1 up$"
 expect_rc 0 "parts is an alias" clshmctl parts
 has "parts lists the local one" "^00 +up "
 json partitions clshmctl -j partitions
+expect_rc 0 "-j after the command" clshmctl partitions -j
+has "-j is compact: one line, incarnation a string" '^\{"local":0,"count":1,"up":1,"partitions":\[\{"id":0,"state":"up","incarnation":"[0-9]+",'
+expect_rc 0 "-p pretty-prints" clshmctl partitions -p
+has "-p indents" '^  "partitions": \[$'
+json status-pretty clshmctl status -p
 expect_rc 0 "fabric" clshmctl fabric
 has "fabric says there is none" "^fabric +none"
 json fabric clshmctl -j fabric
@@ -196,7 +206,7 @@ has "the attached segment is marked dest" "$id1 .* dest$"
 echo "# daemon killed and restarted"
 kill -9 $pid
 gone $pid && ok "daemon killed" || nok "daemon killed"
-expect_rc 0 "status without a daemon" clshmctl status
+expect_rc 8 "status without a daemon exits 8" clshmctl status
 has "status says the daemon is not running" "not running: start it"
 id3=$(shmtool create 0x9 4096)
 expect_rc 0 "startup restarts the daemon" clshmctl startup
@@ -251,6 +261,12 @@ clshmctl startup > /dev/null 2>&1
 if su -s /bin/sh clshmtest -c true 2>/dev/null; then
 	out=$(su -s /bin/sh clshmtest -c "clshmctl status" 2>&1)
 	has "status as a user cannot see the daemon" "unknown \(run as root"
+	expect_rc 0 "getcfg as a user" su -s /bin/sh clshmtest -c "clshmctl getcfg"
+	has "getcfg as a user shows the limits" "^maxsegs +[0-9]+"
+	has "getcfg as a user: no daemon pid" "^daemon pid +unknown"
+	out=$(su -s /bin/sh clshmtest -c "clshmctl -j getcfg" 2>&1)
+	has "getcfg -j as a user: daemon_pid null" '"daemon_pid":null'
+
 	expect_rc 0 "ipcs as a user" su -s /bin/sh clshmtest -c "clshmctl ipcs"
 	expect_rc 0 "partitions as a user" su -s /bin/sh clshmtest -c "clshmctl partitions"
 	has "partitions as a user lists the local one" "^00 +up "
