@@ -57,6 +57,19 @@ if [ $diag = 1 ] && [ "$suite" = local ] && dpid=$(pidof clshmd); then
 	kill -CONT $dpid
 fi
 
+# The cost of an idle monitor (issue 11's goal: under 5%): row 1 again
+# with "clshmctl monitor" subscribed to the events group, reading and
+# printing every event to /dev/null; cells tagged "local:monitor".
+if [ $diag = 1 ] && [ "$suite" = local ] && command -v clshmctl > /dev/null; then
+	echo "# guest.sh: row 1 again with clshmctl monitor listening"
+	clshmctl monitor > /dev/null 2>&1 &
+	mpid=$!
+	sleep 1
+	clshm-bench --suite local --row 1 --tag monitor $dq
+	kill $mpid
+	wait $mpid 2>/dev/null
+fi
+
 [ $profile = 1 ] || exit 0
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
