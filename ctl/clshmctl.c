@@ -760,18 +760,52 @@ static void ipcs_text(const struct clshm_ds *segs, size_t n)
 static int cmd_ipcs(struct ctx *c, const struct command *cmd, int argc,
 		    char **argv)
 {
+	static const struct option longopts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "partition", required_argument, NULL, 'P' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* Filters: each UINT32_MAX when not given; a segment passes all. */
+	unsigned int uid = UINT32_MAX, part = UINT32_MAX, key = UINT32_MAX;
 	struct clshm_ds *segs;
+	size_t n, i, kept;
+	int fd, ret, err, opt;
 	bool is_ctl;
-	size_t n;
-	int fd, ret, err;
 
-	ret = look_prologue(cmd, argc, argv, &fd, &is_ctl);
-	if (ret >= 0)
+	optind = 0;
+	while ((ret = cmd_getopt(cmd, argc, argv, "+hu:P:k:", longopts,
+				 &opt)) == OPT_NEXT) {
+		ret = opt == 'u' ? parse_user(cmd->name, optarg, &uid) :
+		      opt == 'P' ? parse_u32(cmd->name, "partition", optarg,
+					     &part) :
+				   parse_u32(cmd->name, "key", optarg, &key);
+		if (ret != EX_OK)
+			return ret;
+	}
+	if (ret != OPT_DONE)
+		return ret;
+	if (optind < argc) {
+		errmsg("%s: too many arguments", cmd->name);
+		cmd_usage(cmd, true);
+		return EX_USAGE;
+	}
+	ret = open_any(&fd, &is_ctl);
+	if (ret != EX_OK)
 		return ret;
 	err = cu_list(fd, &segs, &n);
 	close(fd);
 	if (err)
 		return ioc_fail("listing segments", -err);
+	for (i = kept = 0; i < n; i++) {
+		if ((uid != UINT32_MAX && segs[i].uid != uid) ||
+		    (part != UINT32_MAX && segs[i].owner_part != part) ||
+		    (key != UINT32_MAX && segs[i].key != key))
+			continue;
+		segs[kept++] = segs[i];
+	}
+	n = kept;
 	if (c->json)
 		ipcs_json(segs, n);
 	else
@@ -1071,13 +1105,16 @@ static const struct command commands[] = {
 	  "show state, limits, usage and counters",
 	  "Also a line on the fabric and the partitions that are up.  Works\n"
 	  "for every user; the daemon's pid needs root.\n", 0 },
-	{ "ipcs", cmd_ipcs, "",
+	{ "ipcs", cmd_ipcs, "[--user U] [--partition P] [--key K]",
 	  "list the segments (alias: list)",
 	  "One line per segment: key, shmid, owner partition, size, mode,\n"
 	  "owner uid, attaches and state (dest: removed, freed at the last\n"
 	  "detach; autormid: removed at the last detach; dead: torn down by\n"
-	  "force).  Works for every user, like ipcs(1).\n", 0 },
-	{ "list", cmd_ipcs, "", NULL, NULL, 0 },
+	  "force).  Works for every user, like ipcs(1).  --user (name or\n"
+	  "uid), --partition (owner partition) and --key keep only the\n"
+	  "segments that match them all.\n", 0 },
+	{ "list", cmd_ipcs, "[--user U] [--partition P] [--key K]", NULL,
+	  NULL, 0 },
 	{ "partitions", cmd_partitions, "",
 	  "list the partitions (alias: parts)",
 	  "One line per partition the driver knows (joining, up or leaving):\n"

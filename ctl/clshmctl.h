@@ -93,6 +93,9 @@ int cmd_shutdown(struct ctx *c, const struct command *cmd, int argc,
 /* netlink.c: the commands on the clshm generic netlink family */
 int cmd_rm(struct ctx *c, const struct command *cmd, int argc, char **argv);
 int cmd_show(struct ctx *c, const struct command *cmd, int argc, char **argv);
+int parse_u32(const char *cmd, const char *what, const char *s,
+	      unsigned int *v);
+int parse_user(const char *cmd, const char *s, unsigned int *uid);
 int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
 		char **argv);
 

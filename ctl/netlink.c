@@ -116,7 +116,9 @@ out:
 	return err;
 }
 
-static int parse_u32(const char *what, const char *s, unsigned int *v)
+/* A u32 in C notation (0x.., 0..): EX_OK, or EX_USAGE with a message. */
+int parse_u32(const char *cmd, const char *what, const char *s,
+	      unsigned int *v)
 {
 	unsigned long n;
 	char *end;
@@ -124,14 +126,15 @@ static int parse_u32(const char *what, const char *s, unsigned int *v)
 	errno = 0;
 	n = strtoul(s, &end, 0);
 	if (errno || !*s || *end || n > 0xffffffffUL) {
-		errmsg("rm: bad %s '%s'", what, s);
+		errmsg("%s: bad %s '%s'", cmd, what, s);
 		return EX_USAGE;
 	}
 	*v = n;
 	return EX_OK;
 }
 
-static int parse_user(const char *s, unsigned int *uid)
+/* A user name or uid. */
+int parse_user(const char *cmd, const char *s, unsigned int *uid)
 {
 	struct passwd *pw = getpwnam(s);
 
@@ -139,7 +142,7 @@ static int parse_user(const char *s, unsigned int *uid)
 		*uid = pw->pw_uid;
 		return EX_OK;
 	}
-	return parse_u32("user", s, uid);
+	return parse_u32(cmd, "user", s, uid);
 }
 
 /* One rm selector: remove and say what went wrong (an exit status). */
@@ -211,13 +214,13 @@ int cmd_rm(struct ctx *c, const struct command *cmd, int argc, char **argv)
 		attr[n] = CLSHM_NL_A_ORPHANS;
 		if (opt == 'm') {
 			attr[n] = CLSHM_NL_A_SEG_SHMID;
-			r = parse_u32("shmid", optarg, &val[n]);
+			r = parse_u32(cmd->name, "shmid", optarg, &val[n]);
 		} else if (opt == 'M') {
 			attr[n] = CLSHM_NL_A_SEG_KEY;
-			r = parse_u32("key", optarg, &val[n]);
+			r = parse_u32(cmd->name, "key", optarg, &val[n]);
 		} else if (opt == 'u') {
 			attr[n] = CLSHM_NL_A_SEG_UID;
-			r = parse_user(optarg, &val[n]);
+			r = parse_user(cmd->name, optarg, &val[n]);
 		} else {
 			r = EX_OK;
 		}
@@ -445,7 +448,7 @@ int cmd_show(struct ctx *c, const struct command *cmd, int argc, char **argv)
 		cmd_usage(cmd, true);
 		return EX_USAGE;
 	}
-	r = parse_u32("shmid", argv[optind], &id);
+	r = parse_u32(cmd->name, "shmid", argv[optind], &id);
 	if (r != EX_OK)
 		return r;
 	if (!id) {

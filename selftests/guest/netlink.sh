@@ -56,6 +56,25 @@ expect_rc 1 "show of a removed segment fails" clshmctl show "$sid"
 has "and says what to do" "No such file or directory.*clshmctl ipcs"
 expect_rc 2 "show without a shmid is a usage error" clshmctl show
 
+echo "# ipcs filters"
+fk=0x00800999
+fid=$(shmtool create $fk 4096)
+other=$(shmtool create 0 4096)
+expect_rc 0 "ipcs --key" clshmctl ipcs --key $fk
+has "ipcs --key shows that segment" "^$fk +$fid "
+[ "$(echo "$out" | grep -c '^0x')" = 1 ] && ok "ipcs --key shows nothing else" || nok "ipcs --key shows nothing else: $out"
+expect_rc 0 "ipcs --user root --partition 0" clshmctl ipcs --user root --partition 0
+has "ipcs --user root --partition 0 has both" "^0x00000000 +$other "
+expect_rc 0 "ipcs --user 4242" clshmctl ipcs --user 4242
+[ "$(echo "$out" | grep -c '^0x')" = 0 ] && ok "nobody's segments: none listed" || nok "ipcs --user 4242 listed: $out"
+expect_rc 0 "ipcs --partition 5" clshmctl ipcs --partition 5
+[ "$(echo "$out" | grep -c '^0x')" = 0 ] && ok "partition 5 owns none" || nok "ipcs --partition 5 listed: $out"
+expect_rc 2 "ipcs --user of an unknown name is a usage error" clshmctl ipcs --user no_such_user_x
+json ipcs-key clshmctl ipcs -j --key $fk
+out=$jout
+has "ipcs -j --key: that one segment" "^\{\"segments\":\[\{\"key\":\"$fk\",\"shmid\":\"$fid\",[^{}]*\}\]\}$"
+clshmctl rm -m "$fid" -m "$other" > /dev/null
+
 echo "# a refused create"
 shmtool create 0 1125899906842624000 > /dev/null 2>&1
 
