@@ -103,7 +103,7 @@ int open_ctl(int *fd)
  * For the commands that only look: the ctl device if we may, else the
  * shm device (INFO, COUNTERS, LIST and PARTLIST work on both).
  */
-static int open_any(int *fd, bool *is_ctl)
+int open_any(int *fd, bool *is_ctl)
 {
 	int ret;
 
@@ -740,7 +740,7 @@ static void ipcs_json(const struct clshm_ds *segs, size_t n)
 	json_obj_end(&j);
 }
 
-static void ipcs_text(const struct clshm_ds *segs, size_t n)
+void ipcs_text(const struct clshm_ds *segs, size_t n)
 {
 	char st[32];
 	size_t i;
@@ -1136,6 +1136,16 @@ static const struct command commands[] = {
 	  "last detach.  Needs the owner, the creator or CAP_SYS_ADMIN, and\n"
 	  "--user and --orphans only see segments you may read.  Several\n"
 	  "options are done in order.\n", 0 },
+	{ "top", cmd_top, "[-d SECONDS] [-n COUNT]",
+	  "watch the segments and the rates, refreshed",
+	  "A screen like top(1): the segments (as ipcs, sorted by attaches,\n"
+	  "size or shmid) under a header with creates, attaches, detaches\n"
+	  "and faults per second since the last refresh.  On a terminal it\n"
+	  "redraws every -d SECONDS (default 2) and reads keys: q quits,\n"
+	  "space or r refreshes now, s changes the sort, + and - double or\n"
+	  "halve the interval.  With -n COUNT, or without a terminal, it\n"
+	  "prints COUNT screens (default 1) and exits.  Works for every\n"
+	  "user (the segments it may read).\n", 0 },
 	{ "show", cmd_show, "[-j] SHMID",
 	  "show one segment and who attaches it",
 	  "The segment (as ipcs -i), then one line per attach: the process\n"

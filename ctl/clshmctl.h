@@ -93,6 +93,10 @@ int cmd_shutdown(struct ctx *c, const struct command *cmd, int argc,
 /* netlink.c: the commands on the clshm generic netlink family */
 int cmd_rm(struct ctx *c, const struct command *cmd, int argc, char **argv);
 int cmd_show(struct ctx *c, const struct command *cmd, int argc, char **argv);
+int cmd_top(struct ctx *c, const struct command *cmd, int argc, char **argv);
+int open_any(int *fd, bool *is_ctl);
+struct clshm_ds;
+void ipcs_text(const struct clshm_ds *segs, size_t n);
 int parse_u32(const char *cmd, const char *what, const char *s,
 	      unsigned int *v);
 int parse_user(const char *cmd, const char *s, unsigned int *uid);

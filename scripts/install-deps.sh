@@ -22,6 +22,7 @@ pkgs=(
 	python3-docutils			# man pages (rst2man)
 	qemu-system-x86				# guests (TCG)
 	busybox-static cpio gzip kmod		# guest initramfs
+	tmux					# the guest test of clshmctl top
 	coreutils util-linux			# timeout, flock, unshare
 	universal-ctags				# scripts/calls-down (make layers)
 	sparse					# vm/build-module checks the driver

@@ -57,7 +57,7 @@ if [ -e "$here/../lib/libxp.so.1" ]; then
 fi
 
 # The single-partition list, in order (unload.sh last).
-SINGLE="abi abi_ext api_errno perms lifecycle limits daemon daemon.sh signals netlink netlink.sh tracing.sh xp_test sysv-conform.sh unload.sh"
+SINGLE="abi abi_ext api_errno perms lifecycle limits daemon daemon.sh signals netlink netlink.sh tracing.sh top.sh xp_test sysv-conform.sh unload.sh"
 # Tests whose leak check means nothing: daemon-fabric.sh restarts the
 # daemon and ends with partition 1 refused by partition 0.
 NOLEAK="daemon-fabric.sh"
