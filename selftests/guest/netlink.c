@@ -691,40 +691,51 @@ struct event {
 	uint64_t time;
 };
 
-/* The next event about shmid within ms: 0, or -1 (errno: ENOBUFS...). */
-static int next_event(int fd, uint32_t shmid, struct event *ev, int ms)
+/*
+ * The next event datagram within ms (one event each): its message, or
+ * NULL (errno: ETIMEDOUT, ENOBUFS...).  Valid until the next call.
+ */
+static struct nlmsghdr *next_msg(int fd, int ms)
 {
 	static char buf[NL_BUF];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
 
+	if (poll(&pfd, 1, ms) != 1) {
+		errno = ETIMEDOUT;
+		return NULL;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return NULL;
+	if (!NLMSG_OK((struct nlmsghdr *)buf, n)) {
+		errno = EPROTO;
+		return NULL;
+	}
+	return (struct nlmsghdr *)buf;
+}
+
+/* The next event about shmid within ms: 0, or -1 (errno: ENOBUFS...). */
+static int next_event(int fd, uint32_t shmid, struct event *ev, int ms)
+{
 	for (;;) {
 		struct nlattr *a[CLSHM_NL_A_MAX + 1];
-		struct nlmsghdr *nh;
-		ssize_t n;
+		struct nlmsghdr *nh = next_msg(fd, ms);
 
-		if (poll(&pfd, 1, ms) != 1) {
-			errno = ETIMEDOUT;
+		if (!nh)
 			return -1;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return -1;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
-		     nh = NLMSG_NEXT(nh, n)) {
-			nl_parse(nh, a, CLSHM_NL_A_MAX);
-			if (!a[CLSHM_NL_A_SEG_SHMID] ||
-			    attr_u32(a[CLSHM_NL_A_SEG_SHMID]) != shmid)
-				continue;
-			ev->cmd = ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd;
-			ev->shmid = shmid;
-			ev->pid = a[CLSHM_NL_A_PID] ? attr_u32(a[CLSHM_NL_A_PID]) : ~0u;
-			ev->part = a[CLSHM_NL_A_PART] ? attr_u32(a[CLSHM_NL_A_PART]) : ~0u;
-			ev->nattch = a[CLSHM_NL_A_SEG_NATTCH] ?
-				     attr_u32(a[CLSHM_NL_A_SEG_NATTCH]) : ~0u;
-			ev->time = a[CLSHM_NL_A_TIME] ?
-				   attr_u64(a[CLSHM_NL_A_TIME]) : 0;
-			return 0;	/* one event per datagram */
-		}
+		nl_parse(nh, a, CLSHM_NL_A_MAX);
+		if (!a[CLSHM_NL_A_SEG_SHMID] ||
+		    attr_u32(a[CLSHM_NL_A_SEG_SHMID]) != shmid)
+			continue;
+		ev->cmd = ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd;
+		ev->shmid = shmid;
+		ev->pid = a[CLSHM_NL_A_PID] ? attr_u32(a[CLSHM_NL_A_PID]) : ~0u;
+		ev->part = a[CLSHM_NL_A_PART] ? attr_u32(a[CLSHM_NL_A_PART]) : ~0u;
+		ev->nattch = a[CLSHM_NL_A_SEG_NATTCH] ?
+			     attr_u32(a[CLSHM_NL_A_SEG_NATTCH]) : ~0u;
+		ev->time = a[CLSHM_NL_A_TIME] ? attr_u64(a[CLSHM_NL_A_TIME]) : 0;
+		return 0;
 	}
 }
 
@@ -1226,24 +1237,13 @@ struct ev_attrs {
 
 static int next_cmd(int fd, int cmd, struct ev_attrs *e, int ms)
 {
-	static char buf[NL_BUF];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
 	for (;;) {
 		struct nlattr *a[CLSHM_NL_A_MAX + 1];
-		struct nlmsghdr *nh;
-		ssize_t n;
+		struct nlmsghdr *nh = next_msg(fd, ms);
 
-		if (poll(&pfd, 1, ms) != 1) {
-			errno = ETIMEDOUT;
+		if (!nh)
 			return -1;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return -1;
-		nh = (struct nlmsghdr *)buf;
-		if (!NLMSG_OK(nh, n) ||
-		    ((struct genlmsghdr *)NLMSG_DATA(nh))->cmd != cmd)
+		if (((struct genlmsghdr *)NLMSG_DATA(nh))->cmd != cmd)
 			continue;
 		nl_parse(nh, a, CLSHM_NL_A_MAX);
 		memset(e, 0xff, sizeof(*e));
