@@ -635,8 +635,14 @@ TEST_F(daemon, clshmctl_as_user_6)
 	struct clshm_cfg c;
 	char out[1024];
 
+	/* looking is for everyone (without the daemon's pid) ... */
+	EXPECT_EQ(0, run_cmd(out, sizeof(out), TEST_UID, "%s getcfg",
+			     clshmctl_path()))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "daemon pid  unknown")) TH_LOG("%s", out);
+	/* ... changing is root's */
 	EXPECT_EQ(CTL_EXIT_PERM, run_cmd(out, sizeof(out), TEST_UID,
-					  "%s getcfg", clshmctl_path()))
+					  "%s maxsegs 100", clshmctl_path()))
 		TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "run clshmctl as root")) TH_LOG("%s", out);
 	EXPECT_EQ(CTL_EXIT_PERM, run_cmd(out, sizeof(out), TEST_UID,
