@@ -618,7 +618,7 @@ static void clshm_vm_close(struct vm_area_struct *vma)
 			current->flags & PF_KTHREAD ? 0 : seg->lpid,
 			part->partid);
 	trace_clshm_detach(seg->shmid, vma->vm_start, vma->vm_end,
-			   seg->nattch);
+			   !(vma->vm_flags & VM_WRITE), seg->nattch);
 	seg->owner->detached(seg);
 	mutex_unlock(&part->lock);
 	clshm_count(part, CLSHM_C_ATTACHES_LIVE, -1);

@@ -48,25 +48,10 @@ DEFINE_EVENT(clshm_vma, clshm_attach,
 		 bool rdonly, u32 nattch),
 	TP_ARGS(shmid, start, end, rdonly, nattch));
 
-TRACE_EVENT(clshm_detach,
-	TP_PROTO(u32 shmid, unsigned long start, unsigned long end, u32 nattch),
-	TP_ARGS(shmid, start, end, nattch),
-	TP_STRUCT__entry(
-		__field(u32, shmid)
-		__field(unsigned long, start)
-		__field(unsigned long, end)
-		__field(u32, nattch)
-	),
-	TP_fast_assign(
-		__entry->shmid = shmid;
-		__entry->start = start;
-		__entry->end = end;
-		__entry->nattch = nattch;
-	),
-	TP_printk("shmid=0x%08x start=%#lx end=%#lx nattch=%u",
-		  __entry->shmid, __entry->start, __entry->end,
-		  __entry->nattch)
-);
+DEFINE_EVENT(clshm_vma, clshm_detach,
+	TP_PROTO(u32 shmid, unsigned long start, unsigned long end,
+		 bool rdonly, u32 nattch),
+	TP_ARGS(shmid, start, end, rdonly, nattch));
 
 /* A fault at @address populated and mapped pages [first, first + nr). */
 TRACE_EVENT(clshm_fault,
