@@ -134,6 +134,8 @@ struct opts {
 	const char *only;	/* run only this row ("1".."11"), or NULL */
 };
 int suite_local(const struct opts *o);
+/* Row 13's raw listener of clshm's events (clshm-bench --listener). */
+int listener_main(int hold);
 int suite_fabric(const struct opts *o);
 int profile_ops(int n);
 

@@ -12,6 +12,10 @@
  *   6 pingpong   one cache line between two processes
  *   7 churn      10,000 attach/detach cycles; get and attach with 10 to
  *                10,000 live segments
+ *  12 dump       listing 100,000 segments: clshm's netlink dump and ioctl
+ *                against /proc/sysvipc/shm
+ *  13 monitor    row 1's cycle with and without a listener of clshm's
+ *                events (clshmctl monitor, a raw reader, a full socket)
  *
  * Every repetition visits every kind once, in an order rotated by the
  * repetition number, so slow drifts of the host hit all kinds alike.
@@ -21,23 +25,32 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xp_shm.h>
 #include <linux/clshm.h>
+#include <linux/clshm_netlink.h>
 
 #include "bench.h"
+#include "clshm-rawnl.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23
 #endif
 
 #define B_OPS	16	/* operations per timed batch */
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
 
 double *samples(int n)
 {
@@ -939,6 +952,313 @@ static void row7_scaling(const struct opts *o)
 	}
 }
 
+/* --- row 12: dumping 100,000 segments ---------------------------------- */
+
+/* The System V table as ipcs reads it: /proc/sysvipc/shm, 64 KiB reads. */
+static long dump_proc(void)
+{
+	static char buf[65536];
+	long lines = 0;
+	ssize_t n;
+	int fd = open("/proc/sysvipc/shm", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("/proc/sysvipc/shm: %s", strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		char *p = buf, *end = buf + n;
+
+		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+			lines++;
+			p++;
+		}
+	}
+	if (n < 0)
+		die("/proc/sysvipc/shm: %s", strerror(errno));
+	close(fd);
+	return lines - 1;	/* the header line */
+}
+
+/* clshm's table through CLSHM_IOC_LIST, as many as it takes at a time. */
+static long dump_ioctl(int fd)
+{
+	static struct clshm_ds ds[256];
+	struct clshm_list l;
+	__u32 start = 0;
+	long n = 0;
+
+	do {
+		memset(&l, 0, sizeof(l));
+		l.buf = (uintptr_t)ds;
+		l.count = sizeof(ds) / sizeof(ds[0]);
+		l.start = start;
+		if (ioctl(fd, CLSHM_IOC_LIST, &l))
+			die("CLSHM_IOC_LIST: %s", strerror(errno));
+		n += l.count;
+		start = l.next;
+	} while (start);
+	return n;
+}
+
+static void count_msg(struct nlmsghdr *nh, void *arg)
+{
+	(void)nh;
+	(*(long *)arg)++;
+}
+
+/* clshm's table through the netlink dump (SEG_GET), 32 KiB reads. */
+static long dump_netlink(int fd, uint16_t family)
+{
+	struct rnl_req r;
+	long n = 0;
+	int err;
+
+	rnl_init(&r, family, CLSHM_NL_CMD_SEG_GET, NLM_F_DUMP);
+	if (rnl_send(fd, &r))
+		die("netlink send: %s", strerror(errno));
+	err = rnl_answer(fd, 32768, count_msg, &n, 0, NULL);
+	if (err)
+		die("netlink dump: %s", strerror(err > 0 ? err : errno));
+	return n;
+}
+
+static void row12_dump(const struct opts *o)
+{
+	const long want = o->quick ? 1000 : 100000;
+	const int R = o->quick ? 3 : 9;
+	static const char *const how[3] = { "/proc", "ioctl", "netlink" };
+	struct seg *lv[2];
+	double *t[3];
+	uint32_t ids[2];
+	long live, got[3] = { 0 };
+	int ctl, nl, r, i, j;
+
+	ctl = open(CLSHM_SHM_PATH, O_RDONLY | O_CLOEXEC);
+	nl = rnl_socket();
+	if (ctl < 0 || nl < 0 || rnl_family(nl, ids))
+		die("row 12: the clshm device or netlink family: %s", strerror(errno));
+	progress("row 12: creating %ld untouched 4 KiB segments of System V and clshm", want);
+	for (i = 0; i < 2; i++)
+		lv[i] = calloc((size_t)want, sizeof(struct seg));
+	if (!lv[0] || !lv[1])
+		die("calloc");
+	for (live = 0; live < want; live++) {
+		if (seg_get(&lv[0][live], K_SYSV, 4 * KiB, 0))
+			break;	/* shmmni: the row reports how many it had */
+		if (seg_get(&lv[1][live], K_CLSHM, 4 * KiB, 0)) {
+			seg_rm(&lv[0][live]);
+			break;
+		}
+	}
+	if (live < want)
+		progress("row 12: stopped at %ld segments: %s", live, strerror(errno));
+	for (j = 0; j < 3; j++)
+		t[j] = samples(R);
+	progress("row 12: dumping %ld segments, %d reps", live, R);
+	for (r = 0; r < R; r++) {
+		for (i = 0; i < 3; i++) {
+			int k = rot(r, i, 3);
+			double t0 = now_ns();
+			long n;
+
+			n = k == 0 ? dump_proc() : k == 1 ? dump_ioctl(ctl) :
+			    dump_netlink(nl, (uint16_t)ids[0]);
+			t[k][r] = (now_ns() - t0) / 1e6;
+			if (n < live)
+				die("row 12: the %s dump listed %ld of %ld segments",
+				    how[k], n, live);
+			got[k] = n;
+		}
+	}
+	for (j = 1; j < 3; j++) {
+		struct rec rs, rc;
+		char note[160];
+
+		snprintf(note, sizeof(note),
+			 "System V: /proc/sysvipc/shm (%ld lines); clshm: %s (%ld segments)",
+			 got[0], j == 1 ? "CLSHM_IOC_LIST, 256 a call" :
+			 "generic netlink SEG_GET dump, raw socket", got[j]);
+		rec_init(&rs, "12", j == 1 ? "dump(ioctl)" : "dump(netlink)",
+			 kind_name[K_SYSV], 4 * KiB, "ms/dump");
+		rs.level = live;
+		rs.v = t[0]; rs.n = R;
+		emit(&rs);
+		rc = rs;
+		rc.kind = kind_name[K_CLSHM];
+		rc.v = t[j];
+		rc.note = note;
+		emit(&rc);
+	}
+	progress("row 12: removing %ld segments", live);
+	for (j = 0; j < live; j++) {
+		must(seg_rm(&lv[0][j]), "remove", K_SYSV, 4 * KiB);
+		must(seg_rm(&lv[1][j]), "remove", K_CLSHM, 4 * KiB);
+	}
+	for (j = 0; j < 3; j++)
+		free(t[j]);
+	free(lv[0]);
+	free(lv[1]);
+	close(nl);
+	close(ctl);
+}
+
+/* --- row 13: what a listening monitor costs ---------------------------- */
+
+/* Who listens to clshm's "events" group while a repetition runs. */
+enum listener { L_NONE, L_MONITOR, L_READ, L_HOLD, NLISTENERS };
+static const char *const listener_name[NLISTENERS] = {
+	"", "monitor", "listen-read", "listen-hold"
+};
+
+/*
+ * The raw listener (clshm-bench --listener read|hold, started by
+ * listener_start()): joins the group, says so on descriptor 3, then reads
+ * and drops every datagram, or never reads (its socket fills and the
+ * kernel drops the rest).
+ */
+int listener_main(int hold)
+{
+	static char buf[65536];
+	uint32_t ids[2];
+	char c = 0;
+	int fd;
+
+	fd = rnl_socket();
+	if (fd < 0 || rnl_family(fd, ids) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &ids[1],
+		       sizeof(ids[1])) ||
+	    write(3, &c, 1) != 1)
+		return 1;
+	close(3);
+	for (;;) {
+		if (hold)
+			pause();
+		else if (recv(fd, buf, sizeof(buf), 0) < 0 &&
+			 errno != ENOBUFS && errno != EINTR)
+			return 1;
+	}
+}
+
+/*
+ * Start @l: "clshmctl monitor" printing to /dev/null, or this program as
+ * a raw listener.  posix_spawn, not fork: a fork would leave this
+ * process's pages copy-on-write, and the timed loop would pay a fault for
+ * each page it writes.  Returns the child's pid once it listens (for
+ * clshmctl: after 100 ms), 0 for L_NONE, -1 when clshmctl is not there.
+ */
+static pid_t listener_start(enum listener l)
+{
+	static const char clshmctl[] = "/usr/sbin/clshmctl";
+	posix_spawn_file_actions_t fa;
+	char *argv[4];
+	int p[2] = { -1, -1 };
+	char c;
+	pid_t pid;
+
+	if (l == L_NONE)
+		return 0;
+	if (l == L_MONITOR && access(clshmctl, X_OK))
+		return -1;
+	if (posix_spawn_file_actions_init(&fa))
+		die("posix_spawn_file_actions_init");
+	if (l == L_MONITOR) {
+		argv[0] = "clshmctl";
+		argv[1] = "monitor";
+		argv[2] = NULL;
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	} else {
+		if (pipe(p))
+			die("pipe");
+		argv[0] = "clshm-bench";
+		argv[1] = "--listener";
+		argv[2] = l == L_HOLD ? "hold" : "read";
+		argv[3] = NULL;
+		posix_spawn_file_actions_adddup2(&fa, p[1], 3);
+	}
+	if (posix_spawn(&pid, l == L_MONITOR ? clshmctl : "/proc/self/exe",
+			&fa, NULL, argv, environ))
+		die("row 13: cannot start the listener");
+	posix_spawn_file_actions_destroy(&fa);
+	if (l == L_MONITOR) {
+		usleep(100000);		/* it has joined the group */
+		return pid;
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		die("row 13: the events listener did not start");
+	close(p[0]);
+	return pid;
+}
+
+static void listener_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* Cycles a sample: 16 chunks of 25 per kind, the kinds alternating. */
+#define M_CHUNK		25
+#define M_CHUNKS	16
+
+static void row13_monitor(const struct opts *o)
+{
+	const int R = o->quick ? 3 : 25;
+	static const enum kind kinds[2] = { K_SYSV, K_CLSHM };
+	double *t[NLISTENERS][2];
+	int have[NLISTENERS] = { 0 };
+	int r, i, k, j, ch;
+
+	progress("row 13: create/attach/detach/remove of 4 KiB with and without an events listener, %d x %d cycles",
+		 R, M_CHUNK * M_CHUNKS);
+	for (i = 0; i < NLISTENERS; i++)
+		for (k = 0; k < 2; k++)
+			t[i][k] = samples(R);
+	for (r = 0; r < R; r++) {
+		for (i = 0; i < NLISTENERS; i++) {
+			enum listener l = (enum listener)rot(r, i, NLISTENERS);
+			pid_t pid = listener_start(l);
+
+			if (pid < 0)
+				continue;
+			have[l] = 1;
+			usleep(200000);		/* the start has settled */
+			for (ch = 0; ch < M_CHUNKS; ch++) {
+				for (k = 0; k < 2; k++) {
+					enum kind kd = kinds[(k + ch + r) % 2];
+					struct seg s;
+					double t0 = now_ns();
+
+					for (j = 0; j < M_CHUNK; j++) {
+						must(seg_get(&s, kd, 4 * KiB, 0), "get", kd, 4 * KiB);
+						must(seg_at(&s, 0), "attach", kd, 4 * KiB);
+						must(seg_dt(&s), "detach", kd, 4 * KiB);
+						must(seg_rm(&s), "remove", kd, 4 * KiB);
+					}
+					t[l][kd == K_CLSHM][r] += (now_ns() - t0) /
+								 (M_CHUNK * M_CHUNKS);
+				}
+			}
+			listener_stop(pid);
+		}
+	}
+	for (i = 0; i < NLISTENERS; i++) {
+		for (k = 0; k < 2; k++) {
+			struct rec rc;
+
+			if (have[i]) {
+				rec_init(&rc, "13", "cycle", kind_name[kinds[k]], 4 * KiB,
+					 "ns/cycle");
+				rc.variant = listener_name[i];
+				rc.v = t[i][k]; rc.n = R;
+				emit(&rc);
+			}
+			free(t[i][k]);
+		}
+	}
+}
+
 static int want(const struct opts *o, const char *row)
 {
 	return !o->only || !strcmp(o->only, row);
@@ -962,5 +1282,9 @@ int suite_local(const struct opts *o)
 		row7_churn(o);
 		row7_scaling(o);
 	}
+	if (want(o, "12"))
+		row12_dump(o);
+	if (want(o, "13"))
+		row13_monitor(o);
 	return 0;
 }

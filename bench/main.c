@@ -137,6 +137,9 @@ int main(int argc, char **argv)
 	struct rlimit rl = { 65536, 65536 };
 	int i, prof = 0;
 
+	/* Row 13 starts this program as its raw events listener. */
+	if (argc == 3 && !strcmp(argv[1], "--listener"))
+		return listener_main(!strcmp(argv[2], "hold"));
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			o.quick = 1;

@@ -21,7 +21,7 @@ void json_init(struct json *j, FILE *f)
 	j->has_members[0] = false;
 }
 
-static void put_string(FILE *f, const char *s)
+void json_put_string(FILE *f, const char *s)
 {
 	const unsigned char *p;
 
@@ -71,7 +71,7 @@ static void member(struct json *j, const char *key)
 		indent(j);
 	}
 	if (key) {
-		put_string(j->f, key);
+		json_put_string(j->f, key);
 		fputs(json_pretty ? ": " : ":", j->f);
 	}
 }
@@ -146,7 +146,7 @@ void json_null(struct json *j, const char *key)
 void json_str(struct json *j, const char *key, const char *s)
 {
 	member(j, key);
-	put_string(j->f, s);
+	json_put_string(j->f, s);
 }
 
 void json_hex32(struct json *j, const char *key, unsigned int v)

@@ -34,6 +34,8 @@ void json_big(struct json *j, const char *key, unsigned long long v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
 void json_str(struct json *j, const char *key, const char *s);
+/* @s as a JSON string, quoted and escaped, straight to @f. */
+void json_put_string(FILE *f, const char *s);
 /* A 32-bit id as the string "0x%08x". */
 void json_hex32(struct json *j, const char *key, unsigned int v);
 

@@ -12,11 +12,25 @@
  * CLSHM_NL_A_TIME.  This file also defines the driver's tracepoints
  * (trace.h).
  *
+ * How an event travels: an announcer copies what the event says (a few
+ * words and the time) into a record of the event queue, a ring under
+ * ev_lock, and makes sure ev_work is pending.  ev_work runs a jiffy later
+ * on the unbound workqueue and turns the records into netlink messages,
+ * as many as fit in one datagram of NLMSG_GOODSIZE, and multicasts each
+ * datagram.  An operation thus pays for a copy, not for an skb and a
+ * broadcast, and a listener wakes once per datagram, not per event (the
+ * cost an idle monitor adds: Documentation/benchmarks.md).  Events stay
+ * in order: one ring, one sender at a time (ev_send_lock).  The time is
+ * the tick's wall clock (as audit's records): reading the clock device
+ * per event is what the queue saves.
+ *
  * Locking: the announcers read what they are given under the lock their
- * caller holds (part->lock for a segment or the limits) and take no lock
- * of their own; they may sleep (GFP_KERNEL).  Nothing is built when
- * nobody listens, and an event that cannot be built is lost as one a
- * slow listener drops is: that listener dumps again.
+ * caller holds (part->lock for a segment or the limits); ev_lock, a
+ * spinlock taken inside every other lock, guards the ring.  Announcers
+ * run in process context and may sleep: when the ring is full the
+ * announcer sends what waits itself (ev_send_lock, GFP_KERNEL).  Nothing
+ * is queued when nobody listens, and an event that cannot be sent is lost
+ * as one a slow listener drops is: that listener dumps again.
  */
 #define pr_fmt(fmt) "clshm: " fmt
 
@@ -47,6 +61,203 @@ static struct genl_family clshm_genl_family = {
 	.resv_start_op = CLSHM_NL_CMD_UNSPEC + 1,
 };
 
+/* Records the ring holds: what a burst of operations leaves in a jiffy. */
+#define EV_RING	512
+
+/**
+ * struct clshm_ev - one event waiting to be sent
+ * @time: CLOCK_REALTIME at the last tick, ns
+ * @big: the segment's size (created, refused), the partition's
+ *	incarnation (part events) or maxpgs (limits)
+ * @shmid: the segment (segment events)
+ * @key: its key, or the key asked for (refused)
+ * @nattch: attaches after the event (segment events)
+ * @pid: the process concerned (segment, daemon and refused events)
+ * @part: the partition concerned, or where the process runs
+ * @uid: the owner (created) or the caller (refused)
+ * @mode: the permission bits (created)
+ * @small: the limit that refused (refused) or maxsegs (limits)
+ * @cmd: CLSHM_NL_CMD_EV_*: which attributes the message carries
+ */
+struct clshm_ev {
+	u64 time;
+	u64 big;
+	u32 shmid, key, nattch, pid, part, uid, mode, small;
+	u8 cmd;
+};
+
+/* The queue: records @head .. @head + @n - 1 (mod EV_RING). */
+static DEFINE_SPINLOCK(ev_lock);
+static struct {
+	/* ev_lock: */
+	struct clshm_ev rec[EV_RING];
+	unsigned int head;
+	unsigned int n;
+	bool live;		/* the family is registered: queue */
+} ev_q;
+
+/* One sender at a time, so datagrams leave in the queue's order. */
+static DEFINE_MUTEX(ev_send_lock);
+
+static void ev_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ev_work, ev_work_fn);
+
+/* The message of @ev into @skb: 0, or -EMSGSIZE (nothing added). */
+static int ev_put(struct sk_buff *skb, const struct clshm_ev *ev)
+{
+	void *hdr = genlmsg_put(skb, 0, 0, &clshm_genl_family, 0, ev->cmd);
+	int err;
+
+	if (!hdr)
+		return -EMSGSIZE;
+	err = nla_put_u64_64bit(skb, CLSHM_NL_A_TIME, ev->time, CLSHM_NL_A_PAD);
+	switch (ev->cmd) {
+	case CLSHM_NL_CMD_EV_CREATED:
+		err = err ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_UID, ev->uid) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_MODE, ev->mode) ?:
+		      nla_put_u64_64bit(skb, CLSHM_NL_A_SEG_SIZE, ev->big,
+					CLSHM_NL_A_PAD);
+		fallthrough;
+	case CLSHM_NL_CMD_EV_REMOVED:
+	case CLSHM_NL_CMD_EV_DESTROYED:
+	case CLSHM_NL_CMD_EV_ATTACHED:
+	case CLSHM_NL_CMD_EV_DETACHED:
+		err = err ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_SHMID, ev->shmid) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_KEY, ev->key) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_NATTCH, ev->nattch) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PID, ev->pid) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PART, ev->part);
+		break;
+	case CLSHM_NL_CMD_EV_PART_UP:
+	case CLSHM_NL_CMD_EV_PART_DOWN:
+	case CLSHM_NL_CMD_EV_PART_REJOINED:
+		err = err ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PART, ev->part) ?:
+		      nla_put_u64_64bit(skb, CLSHM_NL_A_PART_INCARNATION,
+					ev->big, CLSHM_NL_A_PAD);
+		break;
+	case CLSHM_NL_CMD_EV_DAEMON_UP:
+	case CLSHM_NL_CMD_EV_DAEMON_DOWN:
+		err = err ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PART, ev->part) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PID, ev->pid);
+		break;
+	case CLSHM_NL_CMD_EV_LIMITS:
+		err = err ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PART, ev->part) ?:
+		      nla_put_u64_64bit(skb, CLSHM_NL_A_LIMIT_MAXPGS, ev->big,
+					CLSHM_NL_A_PAD) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_LIMIT_MAXSEGS, ev->small);
+		break;
+	case CLSHM_NL_CMD_EV_LIMIT_REFUSED:
+		err = err ?:
+		      nla_put_u32(skb, CLSHM_NL_A_LIMIT, ev->small) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_KEY, ev->key) ?:
+		      nla_put_u64_64bit(skb, CLSHM_NL_A_SEG_SIZE, ev->big,
+					CLSHM_NL_A_PAD) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_SEG_UID, ev->uid) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PID, ev->pid) ?:
+		      nla_put_u32(skb, CLSHM_NL_A_PART, ev->part);
+		break;
+	}
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* The oldest record into @ev: false when the queue is empty. */
+static bool ev_take(struct clshm_ev *ev)
+{
+	bool got;
+
+	spin_lock(&ev_lock);
+	got = ev_q.n;
+	if (got) {
+		*ev = ev_q.rec[ev_q.head];
+		ev_q.head = (ev_q.head + 1) % EV_RING;
+		ev_q.n--;
+	}
+	spin_unlock(&ev_lock);
+	return got;
+}
+
+/* Multicast a datagram of events (an empty one is freed). */
+static void ev_multicast(struct sk_buff *skb)
+{
+	if (!skb->len) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_multicast(&clshm_genl_family, skb, 0, 0, GFP_KERNEL);
+}
+
+/*
+ * Send every queued event, in datagrams of NLMSG_GOODSIZE.  An event that
+ * finds no memory is lost, as a full socket loses it.
+ */
+static void ev_send_all(void)
+{
+	struct sk_buff *skb = NULL;
+	struct clshm_ev ev;
+
+	mutex_lock(&ev_send_lock);
+	while (ev_take(&ev)) {
+		if (skb && ev_put(skb, &ev)) {
+			ev_multicast(skb);	/* full: this one opens the next */
+			skb = NULL;
+		}
+		if (!skb) {
+			skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+			/* One event always fits an empty datagram. */
+			if (skb)
+				WARN_ON_ONCE(ev_put(skb, &ev));
+		}
+	}
+	if (skb)
+		ev_multicast(skb);
+	mutex_unlock(&ev_send_lock);
+}
+
+static void ev_work_fn(struct work_struct *work)
+{
+	ev_send_all();
+}
+
+/*
+ * Queue @ev (the time is stamped here) unless nobody listens.  A full
+ * queue is sent first, by the caller (it may sleep).
+ */
+static void ev_queue(struct clshm_ev *ev)
+{
+	if (!genl_has_listeners(&clshm_genl_family, &init_net, 0))
+		return;
+	ev->time = ktime_get_coarse_real_ns();
+	for (;;) {
+		spin_lock(&ev_lock);
+		if (!ev_q.live)
+			break;
+		if (ev_q.n < EV_RING) {
+			ev_q.rec[(ev_q.head + ev_q.n) % EV_RING] = *ev;
+			ev_q.n++;
+			/*
+			 * A jiffy from the first: the events of that time share
+			 * datagrams.  Under ev_lock, so that unregistering,
+			 * which clears live under it, cancels the last one.
+			 */
+			queue_delayed_work(system_unbound_wq, &ev_work, 1);
+			break;
+		}
+		spin_unlock(&ev_lock);
+		ev_send_all();
+	}
+	spin_unlock(&ev_lock);
+}
+
 /**
  * clshm_genl_register - register the family with its commands
  * @ops: the commands (netlink.c)
@@ -58,14 +269,31 @@ static struct genl_family clshm_genl_family = {
 int clshm_genl_register(const struct genl_ops *ops, unsigned int n_ops,
 			const struct nla_policy *policy)
 {
+	int err;
+
 	clshm_genl_family.ops = ops;
 	clshm_genl_family.n_ops = n_ops;
 	clshm_genl_family.policy = policy;
-	return genl_register_family(&clshm_genl_family);
+	err = genl_register_family(&clshm_genl_family);
+	if (!err) {
+		spin_lock(&ev_lock);
+		ev_q.live = true;
+		spin_unlock(&ev_lock);
+	}
+	return err;
 }
 
+/*
+ * clshm_genl_unregister - send what is queued, stop queueing, and
+ * unregister the family
+ */
 void clshm_genl_unregister(void)
 {
+	spin_lock(&ev_lock);
+	ev_q.live = false;
+	spin_unlock(&ev_lock);
+	cancel_delayed_work_sync(&ev_work);
+	ev_send_all();
 	genl_unregister_family(&clshm_genl_family);
 }
 
@@ -85,47 +313,6 @@ void *clshm_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 	return genlmsg_put(skb, portid, seq, &clshm_genl_family, flags, cmd);
 }
 
-/*
- * Events are small: a header, the time and at most eight attributes of
- * at most 8 bytes.
- */
-#define EV_SIZE	(nla_total_size_64bit(sizeof(u64)) + \
-		 8 * nla_total_size_64bit(sizeof(u64)))
-
-/*
- * Start the event @cmd, stamped with the time, or NULL when nobody
- * listens or memory is short (the event is then lost, as a listener that
- * falls behind loses it: it sees ENOBUFS and dumps again).
- */
-static struct sk_buff *ev_begin(u8 cmd, void **hdr)
-{
-	struct sk_buff *skb;
-
-	if (!genl_has_listeners(&clshm_genl_family, &init_net, 0))
-		return NULL;
-	skb = genlmsg_new(EV_SIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &clshm_genl_family, 0, cmd);
-	if (!*hdr || nla_put_u64_64bit(skb, CLSHM_NL_A_TIME,
-				       ktime_get_real_ns(), CLSHM_NL_A_PAD)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-/* Send the event ev_begin() started, unless filling it failed (@err). */
-static void ev_send(struct sk_buff *skb, void *hdr, bool err)
-{
-	if (err) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&clshm_genl_family, skb, 0, 0, GFP_KERNEL);
-}
-
 /**
  * clshm_event_seg - announce a segment's event to the "events" group
  * @seg: the segment (part->lock held)
@@ -135,26 +322,18 @@ static void ev_send(struct sk_buff *skb, void *hdr, bool err)
  */
 void clshm_event_seg(struct clshm_seg *seg, u8 cmd, pid_t pid, u32 partid)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct clshm_ev ev = {
+		.cmd = cmd, .shmid = seg->shmid, .key = seg->key,
+		.nattch = seg->nattch + seg->rnattch, .pid = pid, .part = partid,
+	};
 
 	lockdep_assert_held(&seg->part->lock);
-	skb = ev_begin(cmd, &hdr);
-	if (!skb)
-		return;
-	ev_send(skb, hdr,
-		nla_put_u32(skb, CLSHM_NL_A_SEG_SHMID, seg->shmid) ||
-		nla_put_u32(skb, CLSHM_NL_A_SEG_KEY, seg->key) ||
-		nla_put_u32(skb, CLSHM_NL_A_SEG_NATTCH,
-			    seg->nattch + seg->rnattch) ||
-		nla_put_u32(skb, CLSHM_NL_A_PID, pid) ||
-		nla_put_u32(skb, CLSHM_NL_A_PART, partid) ||
-		(cmd == CLSHM_NL_CMD_EV_CREATED &&
-		 (nla_put_u32(skb, CLSHM_NL_A_SEG_UID,
-			      from_kuid(&init_user_ns, seg->uid)) ||
-		  nla_put_u32(skb, CLSHM_NL_A_SEG_MODE, seg->mode) ||
-		  nla_put_u64_64bit(skb, CLSHM_NL_A_SEG_SIZE, seg->size,
-				    CLSHM_NL_A_PAD))));
+	if (cmd == CLSHM_NL_CMD_EV_CREATED) {
+		ev.uid = from_kuid(&init_user_ns, seg->uid);
+		ev.mode = seg->mode;
+		ev.big = seg->size;
+	}
+	ev_queue(&ev);
 }
 
 /**
@@ -165,16 +344,9 @@ void clshm_event_seg(struct clshm_seg *seg, u8 cmd, pid_t pid, u32 partid)
  */
 void clshm_event_part(u8 cmd, u32 id, u64 incarnation)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct clshm_ev ev = { .cmd = cmd, .part = id, .big = incarnation };
 
-	skb = ev_begin(cmd, &hdr);
-	if (!skb)
-		return;
-	ev_send(skb, hdr,
-		nla_put_u32(skb, CLSHM_NL_A_PART, id) ||
-		nla_put_u64_64bit(skb, CLSHM_NL_A_PART_INCARNATION,
-				  incarnation, CLSHM_NL_A_PAD));
+	ev_queue(&ev);
 }
 
 /**
@@ -185,14 +357,9 @@ void clshm_event_part(u8 cmd, u32 id, u64 incarnation)
  */
 void clshm_event_daemon(u8 cmd, u32 partid, pid_t pid)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct clshm_ev ev = { .cmd = cmd, .part = partid, .pid = pid };
 
-	skb = ev_begin(cmd, &hdr);
-	if (!skb)
-		return;
-	ev_send(skb, hdr, nla_put_u32(skb, CLSHM_NL_A_PART, partid) ||
-			  nla_put_u32(skb, CLSHM_NL_A_PID, pid));
+	ev_queue(&ev);
 }
 
 /**
@@ -201,18 +368,13 @@ void clshm_event_daemon(u8 cmd, u32 partid, pid_t pid)
  */
 void clshm_event_limits(struct clshm_part *part)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct clshm_ev ev = {
+		.cmd = CLSHM_NL_CMD_EV_LIMITS, .part = part->partid,
+		.big = part->maxpgs, .small = part->maxsegs,
+	};
 
 	lockdep_assert_held(&part->lock);
-	skb = ev_begin(CLSHM_NL_CMD_EV_LIMITS, &hdr);
-	if (!skb)
-		return;
-	ev_send(skb, hdr,
-		nla_put_u32(skb, CLSHM_NL_A_PART, part->partid) ||
-		nla_put_u64_64bit(skb, CLSHM_NL_A_LIMIT_MAXPGS, part->maxpgs,
-				  CLSHM_NL_A_PAD) ||
-		nla_put_u32(skb, CLSHM_NL_A_LIMIT_MAXSEGS, part->maxsegs));
+	ev_queue(&ev);
 }
 
 /**
@@ -226,20 +388,12 @@ void clshm_event_limits(struct clshm_part *part)
 void clshm_event_refused(struct clshm_part *part, u32 limit,
 			 const struct clshm_who *who, u32 key, u64 size)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct clshm_ev ev = {
+		.cmd = CLSHM_NL_CMD_EV_LIMIT_REFUSED, .small = limit,
+		.key = key, .big = size, .pid = who->pid, .part = who->part,
+		.uid = from_kuid(&init_user_ns, who->uid),
+	};
 
 	lockdep_assert_held(&part->lock);
-	skb = ev_begin(CLSHM_NL_CMD_EV_LIMIT_REFUSED, &hdr);
-	if (!skb)
-		return;
-	ev_send(skb, hdr,
-		nla_put_u32(skb, CLSHM_NL_A_LIMIT, limit) ||
-		nla_put_u32(skb, CLSHM_NL_A_SEG_KEY, key) ||
-		nla_put_u64_64bit(skb, CLSHM_NL_A_SEG_SIZE, size,
-				  CLSHM_NL_A_PAD) ||
-		nla_put_u32(skb, CLSHM_NL_A_SEG_UID,
-			    from_kuid(&init_user_ns, who->uid)) ||
-		nla_put_u32(skb, CLSHM_NL_A_PID, who->pid) ||
-		nla_put_u32(skb, CLSHM_NL_A_PART, who->part));
+	ev_queue(&ev);
 }

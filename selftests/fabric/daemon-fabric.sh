@@ -19,6 +19,11 @@
 #      second hello, and the new daemon hears partition 0's
 #   4. partition 1 plays a daemon of another ABI major: partition 0's
 #      daemon refuses it, and partition 1 counts as down there
+#
+# Partition 0 also runs "clshmctl monitor" and the fabric tracepoints
+# from phase 2 on and checks at the end what they saw of partition 1:
+# its attaches of partition 0's segment (attached/detached with pid 0,
+# part 1), partition 1 going down, and fabric messages and peer state.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # installed flat in a guest; one folder down in the build tree
@@ -64,6 +69,16 @@ has "status counts two up" "^  partitions +2 up: "
 
 echo "# 2. xp_shmwait in partition 0, xp_shmwake from partition 1"
 if [ "$g" = 0 ]; then
+	tmp=$(mktemp -d)
+	clshmctl monitor > "$tmp/mon" 2>&1 &
+	mon=$!
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T 2> /dev/null
+	echo > $T/trace 2> /dev/null
+	for ev in clshm_fab_send clshm_fab_recv clshm_peer_state; do
+		echo 1 > $T/events/clshm/$ev/enable 2> /dev/null
+	done
+	sleep 1		# the monitor has joined the events group
 	key=$(xp_pair create)
 	[ "$key" = 0x00000001 ] && ok "a segment under key $key" ||
 		nok "a segment under key 0x00000001 (got '$key')"
@@ -122,6 +137,25 @@ else
 	has "only this partition is up" "^1 partition, 1 up$"
 	expect_rc 0 "fabric counts the peer lost" clshmctl -j fabric
 	has "peers_lost is 1" '"peers_lost": *1[,}]'
+
+	echo "# what partition 0's monitor and tracepoints saw of partition 1"
+	sleep 1		# the monitor has printed everything
+	kill $mon
+	wait $mon 2> /dev/null
+	for ev in clshm_fab_send clshm_fab_recv clshm_peer_state; do
+		echo 0 > $T/events/clshm/$ev/enable 2> /dev/null
+	done
+	out=$(cat "$tmp/mon")
+	has "monitor: partition 1 attached our segment (pid 0, part 1)" \
+		"^attached +shmid [^ ]+ key 0x00000001 nattch [0-9]+ pid 0 part 1 "
+	has "monitor: and detached it" \
+		"^detached +shmid [^ ]+ key 0x00000001 nattch [0-9]+ pid 0 part 1 "
+	has "monitor: partition 1 went down" "^part-down +part 1 "
+	out=$(cat $T/trace 2> /dev/null)
+	has "tracepoint: a fabric message sent to partition 1" "clshm_fab_send: peer=1 "
+	has "tracepoint: a fabric message from partition 1" "clshm_fab_recv: peer=1 "
+	has "tracepoint: partition 1's state changed" "clshm_peer_state: peer=1 "
+	rm -rf "$tmp"
 fi
 
 tap_done

@@ -14,9 +14,13 @@
  * the segment's owner or creator, or CAP_SYS_ADMIN.
  *
  * Events go to the multicast group CLSHM_GENL_MCGRP_EVENTS ("events"),
- * one message per event, its command naming the event.  They name every
- * user's segments and the processes that use them, so joining the group
- * needs CAP_SYS_ADMIN (EPERM otherwise).
+ * one message per event, its command naming the event, in the order they
+ * happened.  The driver sends them in batches, a tick or so after they
+ * happen: a datagram may carry several messages (read with a buffer of at
+ * least 8 KiB and walk every message of it).  A listener that falls behind
+ * gets ENOBUFS once and loses what did not fit; it should dump again.
+ * They name every user's segments and the processes that use them, so
+ * joining the group needs CAP_SYS_ADMIN (EPERM otherwise).
  */
 #ifndef _UAPI_LINUX_CLSHM_NETLINK_H
 #define _UAPI_LINUX_CLSHM_NETLINK_H
@@ -159,7 +163,8 @@ enum clshm_nl_cmd {
  * @CLSHM_NL_A_LIMIT_MAXPGS: u64, page limit of the partition
  * @CLSHM_NL_A_LIMIT_MAXSEGS: u32, segment count limit
  * @CLSHM_NL_A_LIMIT: u32, CLSHM_NL_LIMIT_*: which limit refused
- * @CLSHM_NL_A_TIME: u64, event: CLOCK_REALTIME in nanoseconds
+ * @CLSHM_NL_A_TIME: u64, event: CLOCK_REALTIME in nanoseconds, at the
+ *	resolution of the kernel's tick (as audit's records)
  * @__CLSHM_NL_A_MAX: number of attributes
  * @CLSHM_NL_A_MAX: highest attribute
  */
