@@ -1490,6 +1490,28 @@ static unsigned int seg_mm_atts(struct clshm_part *part,
 	return n;
 }
 
+/*
+ * The mm of @task's thread group: the leader's, or, when the leader has
+ * exited while other threads live on (it stays a zombie until they are
+ * gone), the first live thread's.  NULL for a group that has none.
+ */
+static struct mm_struct *tgid_get_mm(struct task_struct *task)
+{
+	struct mm_struct *mm = get_task_mm(task);
+	struct task_struct *t;
+
+	if (mm)
+		return mm;
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		mm = get_task_mm(t);
+		if (mm)
+			break;
+	}
+	rcu_read_unlock();
+	return mm;
+}
+
 /**
  * clshm_atts_read - the next attaches a requester may see
  * @part: the local partition (part->lock not held; taken here)
@@ -1542,7 +1564,7 @@ int clshm_atts_read(struct clshm_part *part, const struct clshm_who *who,
 		rcu_read_unlock();
 		if (!task)
 			continue;
-		mm = get_task_mm(task);
+		mm = tgid_get_mm(task);
 		if (mm) {
 			n = seg_mm_atts(part, who, mm, &cur->addr, only, att,
 					max);

@@ -11,7 +11,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <linux/clshm_netlink.h>
 
 #include "clshm-rawnl.h"
@@ -837,6 +839,75 @@ TEST_F(netlink, att_dump_names_pid_comm_range)
 	ASSERT_EQ(0, nl_atts(&nl, id, s, 0));
 	EXPECT_EQ(1, s->n);
 	EXPECT_EQ(1, att_count(s, id, getpid(), ro));
+	close(nl.fd);
+	free(s);
+}
+
+/* A child that attaches, then its main thread exits: a thread lives on. */
+static void *hold_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int hold_attach_leaderless(void *arg)
+{
+	int *fd = arg;
+	pthread_t t;
+	int id;
+
+	CHILD_CHECK(read(fd[0], &id, sizeof(id)) == sizeof(id));
+	CHILD_CHECK(xp_shmat(id, NULL, SHM_RDONLY) != XP_FAILED);
+	CHILD_CHECK(pthread_create(&t, NULL, hold_forever, NULL) == 0);
+	CHILD_CHECK(write(fd[1], &id, sizeof(id)) == sizeof(id));
+	/* exit(2) of this thread alone (pthread_exit would need libgcc_s) */
+	syscall(SYS_exit, 0);
+	return 1;
+}
+
+TEST_F(netlink, att_dump_finds_a_process_whose_main_thread_exited)
+{
+	struct atts *s = calloc(1, sizeof(*s));
+	int to[2], from[2], fds[2], id, i;
+	char path[64], state = 0, line[256];
+	struct nl nl;
+	pid_t child;
+	FILE *f;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, nl_open(&nl));
+	id = mkseg(0600);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
+	fds[0] = to[0];
+	fds[1] = from[1];
+	child = start_child(-1, hold_attach_leaderless, fds);
+	ASSERT_LT(0, child);
+	track_pid(child);
+	ASSERT_EQ(sizeof(id), write(to[1], &id, sizeof(id)));
+	ASSERT_EQ(sizeof(id), read(from[0], &i, sizeof(i)));
+	/* its main thread has left: wait until it is a zombie */
+	snprintf(path, sizeof(path), "/proc/%d/status", child);
+	for (i = 0; i < 500 && state != 'Z'; i++) {
+		f = fopen(path, "r");
+		ASSERT_NE(NULL, f);
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "State:", 6))
+				sscanf(line, "State: %c", &state);
+		fclose(f);
+		if (state != 'Z')
+			usleep(10000);
+	}
+	ASSERT_EQ('Z', state) TH_LOG("the main thread did not exit");
+	EXPECT_EQ(1, seg_nattch(id));
+	ASSERT_EQ(0, nl_atts(&nl, id, s, 0));
+	EXPECT_EQ(0, s->bad);
+	EXPECT_EQ(1, att_count(s, id, child, NULL));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	close(nl.fd);
 	free(s);
 }
