@@ -1153,7 +1153,7 @@ static const struct command commands[] = {
 	  "a read-only one; attaches in other partitions of a segment owned\n"
 	  "here come as one line per partition with their count.  -j prints\n"
 	  "one JSON array of these objects.  Only segments you may read.\n", 0 },
-	{ "monitor", cmd_monitor, "[-j|--json]",
+	{ "monitor", cmd_monitor, "[-j|--json] [-b|--buffer-size SIZE]",
 	  "print events as they happen",
 	  "One line per event: segments created, removed, destroyed,\n"
 	  "attached, detached (shmid, key, attaches after it, the process\n"
@@ -1163,7 +1163,9 @@ static const struct command commands[] = {
 	  "JSON object per line; 64-bit stamps are strings.  When events\n"
 	  "were lost because the monitor fell behind it says so (\"lost\"),\n"
 	  "prints the segments that exist now (\"segment\" lines), says\n"
-	  "\"synced\" and goes on.  Needs root.  Runs until interrupted.\n", 0 },
+	  "\"synced\" and goes on.  -b sets the room the kernel keeps for\n"
+	  "events not read yet (default 4M; K, M, G suffixes).  Needs root.\n"
+	  "Runs until interrupted.\n", 0 },
 	{ "help", cmd_help, "[COMMAND]",
 	  "show this help, or a command's", NULL, 0 },
 };

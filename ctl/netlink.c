@@ -26,6 +26,7 @@
 #include <netlink/netlink.h>
 #include <linux/clshm_netlink.h>
 
+#include "clshm-common.h"
 #include "clshmctl.h"
 #include "json.h"
 
@@ -571,17 +572,30 @@ int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char buf[65536] __attribute__((aligned(8)));
 	int opt, r, family, grp, err, fd, rcvbuf = 4 << 20;
+	unsigned long long size;
 	struct nl_sock *sk;
 
 	optind = 0;
-	while ((r = cmd_getopt(cmd, argc, argv, "+hj", longopts, &opt)) ==
-	       OPT_NEXT)
-		c->json = true;		/* -j */
+	while ((r = cmd_getopt(cmd, argc, argv, "+hjb:", longopts, &opt)) ==
+	       OPT_NEXT) {
+		if (opt == 'j') {
+			c->json = true;
+		} else if (parse_size(optarg, 1ULL << 30, &size) ||
+			   size < 4096) {
+			errmsg("monitor: --buffer-size takes a size from 4K to 1G (\"%s\")",
+			       optarg);
+			cmd_usage(cmd, true);
+			return EX_USAGE;
+		} else {
+			rcvbuf = (int)size;
+		}
+	}
 	if (r != OPT_DONE)
 		return r;
 	if (optind < argc) {
@@ -613,8 +627,8 @@ int cmd_monitor(struct ctx *c, const struct command *cmd, int argc,
 	 * Read in batches: wait for an event, let MONITOR_BATCH_US pass,
 	 * then print all that came and flush once.  One wake-up per event
 	 * would make a busy system pay a context switch per operation for
-	 * watching it; a room of 4 MiB (root may exceed rmem_max) keeps a
-	 * burst from overflowing meanwhile.  The datagrams (the driver
+	 * watching it; a room of 4 MiB by default (-b; root may exceed
+	 * rmem_max) keeps a burst from overflowing meanwhile.  The datagrams (the driver
 	 * batches events) are read straight into one buffer and their
 	 * messages parsed in place: libnl's receive path copies every
 	 * message into a message object of its own, a cost per event.

@@ -145,8 +145,9 @@ int cmd_top(struct ctx *c, const struct command *cmd, int argc, char **argv)
 				       optarg);
 				return EX_USAGE;
 			}
-		} else if (parse_u32(cmd->name, "count", optarg, &count) ||
-			   !count) {
+		} else if (parse_u32(cmd->name, "count", optarg, &count)) {
+			return EX_USAGE;	/* it said what is wrong */
+		} else if (!count) {
 			errmsg("top: -n takes a count of at least 1");
 			return EX_USAGE;
 		}

@@ -6,6 +6,8 @@
  *   shmtool create KEY SIZE         prints the shmid (0x%08x)
  *   shmtool hold SHMID SIZE SECS    attach, touch every page, sleep
  *   shmtool rmid SHMID [auto]
+ *   shmtool churn N                 N creates and removes of 4 KiB
+ *                                   segments (a burst of 3N events)
  *   shmtool hostname [PART]         prints the host name the daemon gives
  *   shmtool poke seq|type|head|head2 PID
  *                                   plays a hostile ring writer in the
@@ -235,6 +237,23 @@ int main(int argc, char **argv)
 			r.flags = CLSHM_RMID_AUTO;
 		if (ioctl(fd, CLSHM_IOC_RMID, &r) < 0)
 			return fail("RMID");
+		return 0;
+	}
+	if (!strcmp(argv[1], "churn") && argc == 3) {
+		long i, n = strtol(argv[2], NULL, 0);
+
+		for (i = 0; i < n; i++) {
+			struct clshm_shmget g = { 0 };
+			struct clshm_rmid r = { 0 };
+
+			g.size = 4096;
+			g.flags = CLSHM_GET_CREAT | 0600;
+			if (ioctl(fd, CLSHM_IOC_SHMGET, &g) < 0)
+				return fail("SHMGET");
+			r.shmid = g.shmid;
+			if (ioctl(fd, CLSHM_IOC_RMID, &r) < 0)
+				return fail("RMID");
+		}
 		return 0;
 	}
 	if (!strcmp(argv[1], "hostname")) {

@@ -111,5 +111,34 @@ out=$(cat "$tmp/monj")
 has "monitor -j: created" "^\{\"event\":\"created\",\"shmid\":\"$id\""
 has "monitor -j: the time is a string" "^\{\"event\":\"refused\",.*\"time_ns\":\"[0-9]+\"\}$"
 
+echo "# a monitor that falls behind"
+# Stopped, it reads nothing while a burst of 9,000 events overfills its
+# socket (-b 64K: 128 KiB of room as the kernel counts); continued, it
+# says it lost events, prints the segments that exist now, says it is in
+# sync again, and goes on with new events.
+expect_rc 2 "monitor -b below 4K is a usage error" clshmctl monitor -b 1
+clshmctl monitor -b 64K > "$tmp/lost" 2>&1 &
+mon=$!
+sleep 1
+kill -STOP $mon
+keep=$(shmtool create 0 4096)
+expect_rc 0 "a burst of 3,000 creates and removes" shmtool churn 3000
+kill -CONT $mon
+sleep 2
+after=$(shmtool create 0 4096)
+sleep 1
+kill $mon
+wait $mon 2>/dev/null
+out=$(grep -E "^(lost|segment|synced)" "$tmp/lost" | head -n 20)
+has "monitor: says it lost events" "^lost +events \(ENOBUFS"
+has "monitor: the resync lists a segment that exists" "^segment +shmid $keep "
+has "monitor: then says it is in sync" "^synced$"
+order=$(grep -nE "^(lost|synced|created +shmid $after )" "$tmp/lost" | cut -d: -f2 | awk '{ print $1 }' | tr '\n' ' ')
+case $order in
+*"lost synced"*created*) ok "monitor: goes on after the resync ($order)" ;;
+*) nok "monitor: goes on after the resync (got: $order)" ;;
+esac
+clshmctl rm -m "$keep" -m "$after" > /dev/null
+
 rm -rf "$tmp"
 tap_done

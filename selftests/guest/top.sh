@@ -25,6 +25,9 @@ has "the rates line" "^per second: creates [0-9.]+  attaches "
 has "the segment" "^0x00800ace $id "
 expect_rc 2 "top -d 0 is a usage error" clshmctl top -d 0
 expect_rc 2 "top -n 0 is a usage error" clshmctl top -n 0
+expect_rc 2 "top -n x is a usage error" clshmctl top -n x
+[ "$(echo "$out" | grep -c 'clshmctl: top:')" = 1 ] && ok "with one message" ||
+	nok "with one message: $out"
 
 echo "# interactive, in tmux"
 export TERM=screen
