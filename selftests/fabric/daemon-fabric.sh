@@ -19,11 +19,14 @@
 #      second hello, and the new daemon hears partition 0's
 #   4. partition 1 plays a daemon of another ABI major: partition 0's
 #      daemon refuses it, and partition 1 counts as down there
+#   5. partition 1 reloads clshm and starts again, a new incarnation:
+#      partition 0 sees it come back (rejoined)
 #
 # Partition 0 also runs "clshmctl monitor" and the fabric tracepoints
 # from phase 2 on and checks at the end what they saw of partition 1:
 # its attaches of partition 0's segment (attached/detached with pid 0,
-# part 1), partition 1 going down, and fabric messages and peer state.
+# part 1), partition 1 going down and rejoining, and fabric messages and
+# peer state.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # installed flat in a guest; one folder down in the build tree
@@ -126,6 +129,27 @@ if [ "$g" = 1 ]; then
 	while [ -e /dev/clshm/partition/00 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	# Partition 0's kernel refuses us; ours may or may not notice.
 	ok "the hello was sent"
+
+	echo "# 5. partition 1 starts again"
+	sleep 10	# partition 0 has refused the other major and looked
+	# A new incarnation is a new load of the module (a reboot, to the
+	# fabric): partition 0 refuses this one until then.
+	CLSHM_MODULE_ARGS=
+	[ -r /run/clshm/env ] && . /run/clshm/env
+	expect_rc 0 "shutdown" clshmctl shutdown
+	expect_rc 0 "rmmod clshm" rmmod clshm
+	# shellcheck disable=SC2086
+	expect_rc 0 "insmod clshm (a new incarnation)" \
+		insmod "${CLSHM_MODULE:-/lib/modules/clshm.ko}" $CLSHM_MODULE_ARGS
+	chmod 0666 /dev/clshm/0/shm	# as vm/init does: no udev here
+	expect_rc 0 "startup again" clshmctl startup
+	i=0
+	until [ -e /dev/clshm/partition/00 ] || [ $i -gt 600 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -e /dev/clshm/partition/00 ] && ok "partition 00 is up again here" ||
+		nok "partition 00 is up again here"
 else
 	waitlog_for 60 "the other ABI major is refused" \
 		"clshmd\[$pid\]: partition 01 \(host [^)]*\) runs clshm ABI [0-9]+\.0, this partition $abi: refusing it"
@@ -137,6 +161,16 @@ else
 	has "only this partition is up" "^1 partition, 1 up$"
 	expect_rc 0 "fabric counts the peer lost" clshmctl -j fabric
 	has "peers_lost is 1" '"peers_lost": *1[,}]'
+
+
+	echo "# 5. partition 1 comes back"
+	i=0
+	until [ -e /dev/clshm/partition/01 ] || [ $i -gt 900 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -e /dev/clshm/partition/01 ] && ok "partition 01 is up again" ||
+		nok "partition 01 is up again"
 
 	echo "# what partition 0's monitor and tracepoints saw of partition 1"
 	sleep 1		# the monitor has printed everything
@@ -151,6 +185,8 @@ else
 	has "monitor: and detached it" \
 		"^detached +shmid [^ ]+ key 0x00000001 nattch [0-9]+ pid 0 part 1 "
 	has "monitor: partition 1 went down" "^part-down +part 1 "
+	has "monitor: partition 1 came back with a new incarnation" \
+		"^part-rejoined +part 1 incarnation [0-9]+ "
 	out=$(cat $T/trace 2> /dev/null)
 	has "tracepoint: a fabric message sent to partition 1" "clshm_fab_send: peer=1 "
 	has "tracepoint: a fabric message from partition 1" "clshm_fab_recv: peer=1 "

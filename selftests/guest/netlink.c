@@ -766,10 +766,42 @@ static int hold_attach(void *arg)
 	return 0;
 }
 
+/* A child running fn (hold_attach or the like) and its two pipes. */
+struct holder {
+	int to[2], from[2];
+	int fds[2];		/* the child's ends: fds[0] it reads, fds[1] */
+	pid_t pid;
+};
+
+/* Start the holder: its pid, or -1. */
+static pid_t holder_start(struct holder *h, int (*fn)(void *))
+{
+	if (pipe(h->to) || pipe(h->from))
+		return -1;
+	h->fds[0] = h->to[0];
+	h->fds[1] = h->from[1];
+	h->pid = start_child(-1, fn, h->fds);
+	if (h->pid > 0)
+		track_pid(h->pid);
+	return h->pid;
+}
+
+/* Give the holder shmid id and wait until it has attached: 0 or -1. */
+static int holder_give(struct holder *h, int id)
+{
+	int back;
+
+	if (write(h->to[1], &id, sizeof(id)) != sizeof(id) ||
+	    read(h->from[0], &back, sizeof(back)) != sizeof(back))
+		return -1;
+	return back == id ? 0 : -1;
+}
+
 TEST_F(netlink, att_dump_names_pid_comm_range)
 {
 	struct atts *s = calloc(1, sizeof(*s));
-	int to[2], from[2], fds[2], id, other, i;
+	struct holder h;
+	int id, other, i;
 	char *rw, *ro, comm[16] = "";
 	struct nl nl;
 	pid_t child;
@@ -782,20 +814,14 @@ TEST_F(netlink, att_dump_names_pid_comm_range)
 	ASSERT_LE(0, id);
 	ASSERT_LE(0, other);
 	/* the child first: it would inherit the attaches made before */
-	ASSERT_EQ(0, pipe(to));
-	ASSERT_EQ(0, pipe(from));
-	fds[0] = to[0];
-	fds[1] = from[1];
-	child = start_child(-1, hold_attach, fds);
+	child = holder_start(&h, hold_attach);
 	ASSERT_LT(0, child);
-	track_pid(child);
 	rw = xp_shmat(id, NULL, 0);
 	ro = xp_shmat(id, NULL, SHM_RDONLY);
 	ASSERT_NE(XP_FAILED, rw);
 	ASSERT_NE(XP_FAILED, ro);
 	ASSERT_NE(XP_FAILED, xp_shmat(other, NULL, 0));
-	ASSERT_EQ(sizeof(id), write(to[1], &id, sizeof(id)));
-	ASSERT_EQ(sizeof(id), read(from[0], &i, sizeof(i)));
+	ASSERT_EQ(0, holder_give(&h, id));
 
 	ASSERT_EQ(0, nl_atts(&nl, id, s, 0));
 	EXPECT_EQ(0, s->bad);
@@ -870,8 +896,9 @@ static int hold_attach_leaderless(void *arg)
 TEST_F(netlink, att_dump_finds_a_process_whose_main_thread_exited)
 {
 	struct atts *s = calloc(1, sizeof(*s));
-	int to[2], from[2], fds[2], id, i;
 	char path[64], state = 0, line[256];
+	struct holder h;
+	int id, i;
 	struct nl nl;
 	pid_t child;
 	FILE *f;
@@ -880,15 +907,9 @@ TEST_F(netlink, att_dump_finds_a_process_whose_main_thread_exited)
 	ASSERT_EQ(0, nl_open(&nl));
 	id = mkseg(0600);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, pipe(to));
-	ASSERT_EQ(0, pipe(from));
-	fds[0] = to[0];
-	fds[1] = from[1];
-	child = start_child(-1, hold_attach_leaderless, fds);
+	child = holder_start(&h, hold_attach_leaderless);
 	ASSERT_LT(0, child);
-	track_pid(child);
-	ASSERT_EQ(sizeof(id), write(to[1], &id, sizeof(id)));
-	ASSERT_EQ(sizeof(id), read(from[0], &i, sizeof(i)));
+	ASSERT_EQ(0, holder_give(&h, id));
 	/* its main thread has left: wait until it is a zombie */
 	snprintf(path, sizeof(path), "/proc/%d/status", child);
 	for (i = 0; i < 500 && state != 'Z'; i++) {
